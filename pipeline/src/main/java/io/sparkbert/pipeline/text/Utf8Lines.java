@@ -1,0 +1,133 @@
+package io.sparkbert.pipeline.text;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Reads a byte stream as lines of UTF-8 text, never failing on bad bytes: every maximal invalid
+ * byte sequence becomes one U+FFFD (as Python's {@code errors="replace"} and Rust's
+ * {@code from_utf8_lossy} do) and is counted. Lines end at '\n'; a '\r' before it is kept (the
+ * tokenizer treats it as whitespace); a final line without '\n' is still a line.
+ * Not thread-safe: one reader per stream.
+ */
+public final class Utf8Lines implements AutoCloseable {
+    private final InputStream in;
+    private final byte[] buffer = new byte[1 << 16];
+    private int position;
+    private int limit;
+    private boolean eof;
+    private byte[] line = new byte[1024];
+    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    private CharBuffer chars = CharBuffer.allocate(1024);
+    private long bytesRead;
+    private long invalidSequences;
+
+    public Utf8Lines(InputStream in) {
+        this.in = in;
+    }
+
+    /** The next line without its '\n', or null at the end of the stream. */
+    public String next() throws IOException {
+        int length = 0;
+        boolean any = false;
+        while (true) {
+            if (position == limit) {
+                if (eof || !fill()) {
+                    return any ? decode(length) : null;
+                }
+            }
+            any = true;
+            int start = position;
+            int newline = -1;
+            for (int i = start; i < limit; i++) {
+                if (buffer[i] == '\n') {
+                    newline = i;
+                    break;
+                }
+            }
+            int end = newline >= 0 ? newline : limit;
+            int chunk = end - start;
+            if (length + chunk > line.length) {
+                line = Arrays.copyOf(line, Math.max(line.length * 2, length + chunk));
+            }
+            System.arraycopy(buffer, start, line, length, chunk);
+            length += chunk;
+            if (newline >= 0) {
+                position = newline + 1;
+                return decode(length);
+            }
+            position = limit;
+        }
+    }
+
+    private boolean fill() throws IOException {
+        int n = in.read(buffer, 0, buffer.length);
+        if (n <= 0) {
+            eof = true;
+            return false;
+        }
+        position = 0;
+        limit = n;
+        bytesRead += n;
+        return true;
+    }
+
+    private String decode(int length) {
+        boolean ascii = true;
+        for (int i = 0; i < length; i++) {
+            if (line[i] < 0) {
+                ascii = false;
+                break;
+            }
+        }
+        if (ascii) {
+            return new String(line, 0, length, StandardCharsets.ISO_8859_1);
+        }
+        if (chars.capacity() < length) {
+            chars = CharBuffer.allocate(Math.max(length, chars.capacity() * 2));
+        }
+        chars.clear();
+        decoder.reset();
+        ByteBuffer bytes = ByteBuffer.wrap(line, 0, length);
+        while (true) {
+            CoderResult result = decoder.decode(bytes, chars, true);
+            if (result.isUnderflow()) {
+                decoder.flush(chars);
+                break;
+            }
+            if (result.isError()) {
+                chars.put('\uFFFD');
+                invalidSequences++;
+                bytes.position(bytes.position() + result.length());
+            } else {
+                throw new IllegalStateException("UTF-8 decoding overflowed a buffer sized for its input");
+            }
+        }
+        chars.flip();
+        return chars.toString();
+    }
+
+    /** Bytes consumed from the stream so far. */
+    public long bytesRead() {
+        return bytesRead - (limit - position);
+    }
+
+    /** Invalid UTF-8 sequences replaced by U+FFFD so far. */
+    public long invalidSequences() {
+        return invalidSequences;
+    }
+
+    @Override
+    public void close() throws IOException {
+        in.close();
+    }
+}
