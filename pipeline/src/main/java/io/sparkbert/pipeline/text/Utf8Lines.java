@@ -2,18 +2,11 @@ package io.sparkbert.pipeline.text;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Reads a byte stream as lines of UTF-8 text, never failing on bad bytes: every maximal invalid
- * byte sequence becomes one U+FFFD (as Python's {@code errors="replace"} and Rust's
- * {@code from_utf8_lossy} do) and is counted. Lines end at '\n'; a '\r' before it is kept (the
+ * Reads a byte stream as lines of UTF-8 text, never failing on bad bytes (see
+ * {@link LenientUtf8Decoder}). Lines end at '\n'; a '\r' before it is kept (the
  * tokenizer treats it as whitespace); a final line without '\n' is still a line.
  * Not thread-safe: one reader per stream.
  */
@@ -24,12 +17,8 @@ public final class Utf8Lines implements AutoCloseable {
     private int limit;
     private boolean eof;
     private byte[] line = new byte[1024];
-    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
-    private CharBuffer chars = CharBuffer.allocate(1024);
+    private final LenientUtf8Decoder decoder = new LenientUtf8Decoder();
     private long bytesRead;
-    private long invalidSequences;
 
     public Utf8Lines(InputStream in) {
         this.in = in;
@@ -82,38 +71,7 @@ public final class Utf8Lines implements AutoCloseable {
     }
 
     private String decode(int length) {
-        boolean ascii = true;
-        for (int i = 0; i < length; i++) {
-            if (line[i] < 0) {
-                ascii = false;
-                break;
-            }
-        }
-        if (ascii) {
-            return new String(line, 0, length, StandardCharsets.ISO_8859_1);
-        }
-        if (chars.capacity() < length) {
-            chars = CharBuffer.allocate(Math.max(length, chars.capacity() * 2));
-        }
-        chars.clear();
-        decoder.reset();
-        ByteBuffer bytes = ByteBuffer.wrap(line, 0, length);
-        while (true) {
-            CoderResult result = decoder.decode(bytes, chars, true);
-            if (result.isUnderflow()) {
-                decoder.flush(chars);
-                break;
-            }
-            if (result.isError()) {
-                chars.put('\uFFFD');
-                invalidSequences++;
-                bytes.position(bytes.position() + result.length());
-            } else {
-                throw new IllegalStateException("UTF-8 decoding overflowed a buffer sized for its input");
-            }
-        }
-        chars.flip();
-        return chars.toString();
+        return decoder.decode(line, 0, length);
     }
 
     /** Bytes consumed from the stream so far. */
@@ -123,7 +81,7 @@ public final class Utf8Lines implements AutoCloseable {
 
     /** Invalid UTF-8 sequences replaced by U+FFFD so far. */
     public long invalidSequences() {
-        return invalidSequences;
+        return decoder.invalidSequences();
     }
 
     @Override

@@ -1,0 +1,95 @@
+package io.sparkbert.jobs;
+
+import io.sparkbert.pipeline.tokenizer.BertTokenizer;
+import io.sparkbert.pipeline.tokenizer.Vocab;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The first thing a newcomer runs: the whole pipeline, as far as it exists, on the bundled corpus
+ * with embedded Spark. Today: learn a vocabulary on Spark, then tokenize with it.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Run the pipeline on the bundled public-domain corpus with embedded Spark and print what "
+                + "it produced: a WordPiece vocabulary learned on Spark, then the corpus tokenized with it.",
+            "Outputs go to --work (replaced on every run)."})
+final class DemoCommand implements Callable<Integer> {
+    static final String HOME_PROPERTY = "sparkbert.home";
+
+    @Option(names = "--work", paramLabel = "DIR", description = "Scratch directory for the demo's outputs.")
+    Path work = Path.of("demo-work");
+
+    @Option(names = "--vocab-size", paramLabel = "N", description = "Vocabulary size to learn.")
+    int vocabSize;
+
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: embedded, local[*]).")
+    String master;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Configuration file overriding conf/.")
+    Path config;
+
+    /** The corpus shipped with the project (data/corpus), found from bin/sparkbert's home. */
+    static Path bundledCorpus() {
+        String home = System.getProperty(HOME_PROPERTY);
+        Path corpus = Path.of(home != null ? home : ".").resolve("data").resolve("corpus");
+        if (!Files.isDirectory(corpus)) {
+            throw new SparkBert.UserError("the bundled corpus is not at " + corpus
+                    + "; run from a checkout of sparkbert (bin/sparkbert sets -D" + HOME_PROPERTY + ")");
+        }
+        return corpus;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path corpus = bundledCorpus();
+        Files.createDirectories(work);
+        Path vocab = work.resolve("vocab.txt");
+        Path sampler = corpus.resolve("mixed").resolve("unicode-sampler.txt");
+        Path ids = work.resolve("unicode-sampler.ids");
+        long start = System.nanoTime();
+
+        System.err.println("== 1/2 learn a vocabulary of " + vocabSize + " on Spark from " + corpus.resolve("kjv"));
+        int status = run("vocab", "--input", corpus.resolve("kjv").toString(), "--output", vocab.toString(),
+                "--size", Integer.toString(vocabSize), "--overwrite");
+        if (status != 0) {
+            return status;
+        }
+        System.err.println("== 2/2 tokenize " + sampler + " with it");
+        status = run("tokenize", "--vocab", vocab.toString(), "--input", sampler.toString(),
+                "--output", ids.toString(), "--overwrite");
+        if (status != 0) {
+            return status;
+        }
+        BertTokenizer tokenizer = new BertTokenizer(Vocab.load(vocab), true);
+        System.out.println();
+        for (String text : List.of("In the beginning God created the heaven and the earth.",
+                "Tokenizers split unbelievably long words into wordpieces.")) {
+            System.out.println(text);
+            System.out.println("  -> " + String.join(" ", tokenizer.tokenize(text)));
+        }
+        System.out.printf(java.util.Locale.ROOT, "%ndemo finished in %.0f s. Produced:%n"
+                        + "  %s  the vocabulary (and vocab.report.json beside it)%n"
+                        + "  %s  token ids of the Unicode sampler, one line per input line%n"
+                        + "Next: bin/sparkbert tokenize --vocab %s --input YOUR.txt --output YOUR.ids%n"
+                        + "      bin/sparkbert vocab --help    bin/sparkbert bench tokenize%n",
+                (System.nanoTime() - start) / 1e9, vocab, ids, vocab);
+        return 0;
+    }
+
+    private int run(String... args) {
+        String[] withMaster = args;
+        if (master != null && args[0].equals("vocab")) {
+            withMaster = java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+                    java.util.stream.Stream.of("--master", master)).toArray(String[]::new);
+        }
+        if (config != null) {
+            withMaster = java.util.stream.Stream.concat(java.util.Arrays.stream(withMaster),
+                    java.util.stream.Stream.of("--config", config.toString())).toArray(String[]::new);
+        }
+        return SparkBert.execute(withMaster);
+    }
+}

@@ -1,0 +1,88 @@
+package io.sparkbert.jobs;
+
+import io.sparkbert.pipeline.tokenizer.InvalidVocabException;
+import io.sparkbert.pipeline.util.OutputExistsException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The one entry point: {@code bin/sparkbert <command>} locally, or
+ * {@code spark-submit --class io.sparkbert.jobs.SparkBert sparkbert.jar <command>} on a cluster.
+ */
+@Command(name = "sparkbert", mixinStandardHelpOptions = true, versionProvider = SparkBert.Version.class,
+        description = "BERT pretraining on Spark and DL4J: tokenizer, vocabulary, preprocessing, training, export.",
+        subcommands = {
+            TokenizeCommand.class,
+            VocabCommand.class,
+            BenchCommand.class,
+            DemoCommand.class,
+            CommandLine.HelpCommand.class,
+        })
+public final class SparkBert implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(SparkBert.class);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line and returns its exit code (tests call this instead of main). */
+    public static int execute(String... args) {
+        CommandLine commandLine = new CommandLine(new SparkBert());
+        try {
+            Path userConfig = Settings.configOption(args);
+            Settings settings = Settings.load(userConfig);
+            commandLine.setDefaultValueProvider(settings);
+            commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+                // Errors a user can fix get one clear line; anything else keeps its stack trace.
+                if (isUserError(e)) {
+                    cmd.getErr().println("sparkbert " + cmd.getCommandName() + ": " + e.getMessage());
+                    return 2;
+                }
+                LOG.error("sparkbert {} failed", cmd.getCommandName(), e);
+                return 1;
+            });
+            return commandLine.execute(args);
+        } catch (CommandLine.ParameterException e) {
+            commandLine.getErr().println("sparkbert: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static boolean isUserError(Throwable e) {
+        return e instanceof InvalidVocabException
+                || e instanceof OutputExistsException
+                || e instanceof UserError
+                || (e instanceof IllegalArgumentException && e.getMessage() != null)
+                || e instanceof UncheckedIOException && e.getCause() instanceof java.nio.file.NoSuchFileException;
+    }
+
+    /** A problem with the user's input or options, reported as one line without a stack trace. */
+    public static final class UserError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public UserError(String message) {
+            super(message);
+        }
+    }
+
+    /** Version from the jar manifest (unknown when running from classes). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = SparkBert.class.getPackage().getImplementationVersion();
+            return new String[] {"sparkbert " + (version != null ? version : "(development build)")};
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.sparkbert.jobs;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigUtil;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Option;
+
+/**
+ * The Spark options every Spark command shares, and how a command gets its session: under
+ * spark-submit the master and properties come from spark-submit; under bin/sparkbert Spark runs
+ * embedded ({@code spark.master} from conf/spark.conf, {@code local[*]} by default) unless
+ * {@code --master} names a cluster.
+ */
+public final class SparkSessions {
+    @Option(names = "--master", paramLabel = "URL",
+            description = "Spark master (local[N], spark://host:port, yarn, k8s://...). Default: the one "
+                    + "spark-submit sets, else spark.master of conf/spark.conf (local[*]).")
+    String master;
+
+    @Option(names = "--spark-conf", paramLabel = "KEY=VALUE",
+            description = "A Spark property, e.g. --spark-conf spark.executor.memory=4g (repeatable).")
+    Map<String, String> sparkConf;
+
+    /** Starts (or joins) the session for a command. */
+    SparkSession start(String appName, Settings settings) {
+        SparkConf conf = new SparkConf();
+        conf.setAppName("sparkbert " + appName);
+        if (master != null) {
+            conf.setMaster(master);
+        } else if (!conf.contains("spark.master")) {
+            conf.setMaster(settings.string("spark.master"));
+        }
+        if (sparkConf != null) {
+            sparkConf.forEach(conf::set);
+        }
+        Config defaults = settings.config().getConfig("spark.conf");
+        defaults.entrySet().forEach(e -> conf.setIfMissing(String.join(".", ConfigUtil.splitPath(e.getKey())),
+                String.valueOf(e.getValue().unwrapped())));
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    static JavaSparkContext context(SparkSession session) {
+        return JavaSparkContext.fromSparkContext(session.sparkContext());
+    }
+}

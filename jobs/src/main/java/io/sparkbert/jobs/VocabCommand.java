@@ -1,0 +1,133 @@
+package io.sparkbert.jobs;
+
+import io.sparkbert.pipeline.corpus.CorpusPaths;
+import io.sparkbert.pipeline.tokenizer.Vocab;
+import io.sparkbert.pipeline.util.AtomicOutput;
+import io.sparkbert.pipeline.vocab.CorpusWordCounts;
+import io.sparkbert.pipeline.vocab.WordPieceTrainer;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Learns a BERT vocab.txt from a corpus: word counts on Spark, subword merges on the driver. */
+@Command(name = "vocab", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Learn a WordPiece vocabulary (BERT vocab.txt) from a corpus.",
+            "Words are counted on the cluster; the subword vocabulary is learned on the driver. The output "
+                + "starts with [PAD] [UNK] [CLS] [SEP] [MASK] and contains every character seen at least "
+                + "--min-count times. A report (vocab.report.json) is written next to it."})
+final class VocabCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(VocabCommand.class);
+
+    @Option(names = "--input", required = true, paramLabel = "PATH[,PATH...]",
+            description = "Corpus files, directories or globs on any Hadoop filesystem.")
+    String input;
+
+    @Option(names = "--output", required = true, paramLabel = "FILE", description = "The vocab.txt to write.")
+    String output;
+
+    @Option(names = "--size", paramLabel = "N", description = "Target vocabulary size.")
+    int size;
+
+    @Option(names = "--min-count", paramLabel = "K", description = "Occurrences a character needs to be kept.")
+    long minCount;
+
+    @Option(names = "--cased", negatable = true, description = "Keep case and accents.")
+    boolean cased;
+
+    @Option(names = "--partitions", paramLabel = "N", description = "Minimum input partitions.")
+    int partitions;
+
+    @Option(names = "--overwrite", description = "Replace an existing output.")
+    boolean overwrite;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Configuration file overriding conf/.")
+    Path config;
+
+    @Mixin
+    SparkSessions sparkOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        Settings settings = Settings.load(config);
+        WordPieceTrainer trainer = new WordPieceTrainer(size, minCount); // validates size and min-count
+        String target = qualify(output);
+        String reportTarget = Reports.reportPathFor(target);
+        Configuration localHadoop = new Configuration();
+        AtomicOutput.checkWritable(target, overwrite, localHadoop);
+        AtomicOutput.checkWritable(reportTarget, overwrite, localHadoop);
+        long start = System.nanoTime();
+        SparkSession spark = sparkOptions.start("vocab", settings);
+        try {
+            return learn(spark, trainer, target, reportTarget, start);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private int learn(SparkSession spark, WordPieceTrainer trainer, String target, String reportTarget, long start)
+            throws Exception {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        List<String> paths = CorpusPaths.split(input);
+        try (CorpusWordCounts counts = CorpusWordCounts.count(SparkSessions.context(spark), paths, !cased,
+                partitions)) {
+            CorpusWordCounts.Stats stats = counts.stats();
+            LOG.info("Counted {} words ({} distinct) in {} lines of {} files", stats.words(), stats.distinctWords(),
+                    stats.lines(), stats.files());
+            Map<String, Long> frequent = counts.wordsSeenAtLeast(minCount);
+            WordPieceTrainer.Result result = trainer.train(frequent, counts.characterCounts());
+            Vocab vocab = Vocab.of(result.tokens());
+            AtomicOutput.write(target, overwrite, hadoop, out -> {
+                Writer writer = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+                vocab.write(writer);
+                writer.flush();
+            });
+            CorpusWordCounts.Coverage coverage = counts.coverage(vocab);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("output", target);
+            report.put("vocab_size", vocab.size());
+            report.put("vocab_sha256", vocab.sha256());
+            report.put("requested_size", size);
+            report.put("min_count", minCount);
+            report.put("cased", cased);
+            report.put("input", paths);
+            report.put("files", stats.files());
+            report.put("bytes", stats.bytes());
+            report.put("lines", stats.lines());
+            report.put("words", stats.words());
+            report.put("distinct_words", stats.distinctWords());
+            report.put("words_used_for_merges", frequent.size());
+            report.put("invalid_utf8_sequences_replaced", stats.invalidUtf8Sequences());
+            report.put("alphabet_size", result.alphabetSize());
+            report.put("alphabet_exceeded_size", result.alphabetExceededSize());
+            report.put("merges", result.merges());
+            report.put("corpus_wordpieces_per_word", coverage.wordPiecesPerWord());
+            report.put("corpus_unknown_rate", coverage.unknownRate());
+            report.put("seconds", seconds);
+            Reports.write(reportTarget, report, overwrite, hadoop);
+            System.err.printf(java.util.Locale.ROOT,
+                    "vocab: %,d tokens (alphabet %,d characters, %,d merges) from %,d words (%,d distinct) in %.1f s; "
+                            + "on this corpus %.3f wordpieces/word, %.3f%% [UNK] -> %s%n",
+                    vocab.size(), result.alphabetSize(), result.merges(), stats.words(), stats.distinctWords(),
+                    seconds, coverage.wordPiecesPerWord(), 100 * coverage.unknownRate(), target);
+            return 0;
+        }
+    }
+
+    /** A path without a scheme is a local path, resolved against the working directory. */
+    static String qualify(String path) {
+        return path.contains("://") ? path : Path.of(path).toAbsolutePath().toUri().toString();
+    }
+}
