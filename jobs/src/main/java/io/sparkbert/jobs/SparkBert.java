@@ -3,6 +3,7 @@ package io.sparkbert.jobs;
 import io.sparkbert.pipeline.tokenizer.InvalidVocabException;
 import io.sparkbert.pipeline.util.OutputExistsException;
 import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,7 +66,8 @@ public final class SparkBert implements Runnable {
                 || e instanceof OutputExistsException
                 || e instanceof UserError
                 || (e instanceof IllegalArgumentException && e.getMessage() != null)
-                || e instanceof UncheckedIOException && e.getCause() instanceof java.nio.file.NoSuchFileException;
+                || e instanceof NoSuchFileException
+                || e instanceof UncheckedIOException && e.getCause() instanceof NoSuchFileException;
     }
 
     /** A problem with the user's input or options, reported as one line without a stack trace. */
