@@ -19,6 +19,7 @@ import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Benchmarks of hot paths against a named peer measured in the same run. */
@@ -60,8 +61,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
         Path json;
 
-        @Option(names = "--config", paramLabel = "FILE", description = "Configuration file overriding conf/.")
-        Path config;
+        @Mixin
+        ConfigOption config;
 
         @Override
         public Integer call() throws Exception {

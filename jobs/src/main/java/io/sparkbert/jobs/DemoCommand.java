@@ -4,9 +4,11 @@ import io.sparkbert.pipeline.tokenizer.BertTokenizer;
 import io.sparkbert.pipeline.tokenizer.Vocab;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -21,7 +23,7 @@ final class DemoCommand implements Callable<Integer> {
     static final String HOME_PROPERTY = "sparkbert.home";
 
     @Option(names = "--work", paramLabel = "DIR", description = "Scratch directory for the demo's outputs.")
-    Path work = Path.of("demo-work");
+    Path work;
 
     @Option(names = "--vocab-size", paramLabel = "N", description = "Vocabulary size to learn.")
     int vocabSize;
@@ -29,8 +31,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--master", paramLabel = "URL", description = "Spark master (default: embedded, local[*]).")
     String master;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Configuration file overriding conf/.")
-    Path config;
+    @Mixin
+    ConfigOption config;
 
     /** The corpus shipped with the project (data/corpus), found from bin/sparkbert's home. */
     static Path bundledCorpus() {
@@ -80,16 +82,15 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Runs one command of the pipeline with the demo's --master and --config passed on. */
     private int run(String... args) {
-        String[] withMaster = args;
+        List<String> command = new ArrayList<>(List.of(args));
         if (master != null && args[0].equals("vocab")) {
-            withMaster = java.util.stream.Stream.concat(java.util.Arrays.stream(args),
-                    java.util.stream.Stream.of("--master", master)).toArray(String[]::new);
+            command.addAll(List.of("--master", master));
         }
-        if (config != null) {
-            withMaster = java.util.stream.Stream.concat(java.util.Arrays.stream(withMaster),
-                    java.util.stream.Stream.of("--config", config.toString())).toArray(String[]::new);
+        if (config.file != null) {
+            command.addAll(List.of("--config", config.file.toString()));
         }
-        return SparkBert.execute(withMaster);
+        return SparkBert.execute(command.toArray(String[]::new));
     }
 }

@@ -15,6 +15,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Tokenizes a text file into id lines in one JVM (no Spark): for inspection and benchmarking. */
@@ -43,8 +44,8 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace an existing output file.")
     boolean overwrite;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Configuration file overriding conf/.")
-    Path config;
+    @Mixin
+    ConfigOption config;
 
     @Override
     public Integer call() throws Exception {

@@ -52,15 +52,15 @@ final class VocabCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace an existing output.")
     boolean overwrite;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Configuration file overriding conf/.")
-    Path config;
+    @Mixin
+    ConfigOption config;
 
     @Mixin
     SparkSessions sparkOptions;
 
     @Override
     public Integer call() throws Exception {
-        Settings settings = Settings.load(config);
+        Settings settings = config.settings();
         WordPieceTrainer trainer = new WordPieceTrainer(size, minCount); // validates size and min-count
         String target = qualify(output);
         String reportTarget = Reports.reportPathFor(target);

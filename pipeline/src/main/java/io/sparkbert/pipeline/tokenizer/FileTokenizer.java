@@ -47,11 +47,27 @@ public final class FileTokenizer {
     private record Encoded(byte[] bytes, long wordPieces, long unknownPieces) {
     }
 
+    /** Writes encoded batches in order and sums their counts. */
+    private static final class Writer {
+        private final OutputStream output;
+        long wordPieces;
+        long unknownPieces;
+
+        Writer(OutputStream output) {
+            this.output = output;
+        }
+
+        void write(Encoded encoded) throws IOException {
+            output.write(encoded.bytes());
+            wordPieces += encoded.wordPieces();
+            unknownPieces += encoded.unknownPieces();
+        }
+    }
+
     public Stats run(InputStream input, OutputStream output, Progress progress) throws IOException {
         long start = System.nanoTime();
         long lines = 0;
-        long wordPieces = 0;
-        long unknown = 0;
+        Writer writer = new Writer(output);
         ExecutorService pool = threads > 1 ? Executors.newFixedThreadPool(threads, daemonThreads()) : null;
         ArrayDeque<Future<Encoded>> pending = new ArrayDeque<>();
         try (Utf8Lines reader = new Utf8Lines(input)) {
@@ -68,17 +84,11 @@ public final class FileTokenizer {
                 }
                 lines += batch.size();
                 if (pool == null) {
-                    Encoded encoded = encode(batch);
-                    output.write(encoded.bytes());
-                    wordPieces += encoded.wordPieces();
-                    unknown += encoded.unknownPieces();
+                    writer.write(encode(batch));
                 } else {
                     pending.add(pool.submit(() -> encode(batch)));
                     while (pending.size() > 2 * threads) {
-                        Encoded encoded = await(pending.poll());
-                        output.write(encoded.bytes());
-                        wordPieces += encoded.wordPieces();
-                        unknown += encoded.unknownPieces();
+                        writer.write(await(pending.poll()));
                     }
                 }
                 if (progress != null) {
@@ -86,13 +96,11 @@ public final class FileTokenizer {
                 }
             }
             while (!pending.isEmpty()) {
-                Encoded encoded = await(pending.poll());
-                output.write(encoded.bytes());
-                wordPieces += encoded.wordPieces();
-                unknown += encoded.unknownPieces();
+                writer.write(await(pending.poll()));
             }
             output.flush();
-            return new Stats(lines, reader.bytesRead(), wordPieces, unknown, reader.invalidSequences(),
+            return new Stats(lines, reader.bytesRead(), writer.wordPieces, writer.unknownPieces,
+                    reader.invalidSequences(),
                     (System.nanoTime() - start) / 1e9);
         } finally {
             if (pool != null) {
