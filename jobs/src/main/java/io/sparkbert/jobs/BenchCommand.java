@@ -1,5 +1,7 @@
 package io.sparkbert.jobs;
 
+import io.sparkbert.pipeline.reference.HuggingFaceBertTokenizer;
+import io.sparkbert.pipeline.reference.ReferenceVocabs;
 import io.sparkbert.pipeline.text.Utf8Lines;
 import io.sparkbert.pipeline.tokenizer.BertTokenizer;
 import io.sparkbert.pipeline.tokenizer.IntList;
@@ -74,11 +76,11 @@ final class BenchCommand implements Runnable {
                         + "classpath; run benchmarks with bin/sparkbert, not from the cluster jar");
             }
             Vocab vocabulary = vocab != null ? Vocab.load(vocab)
-                    : io.sparkbert.pipeline.reference.ReferenceVocabs.bertBaseUncased();
+                    : ReferenceVocabs.bertBaseUncased();
             List<String> lines = readLines(input != null ? input : List.of(DemoCommand.bundledCorpus().resolve("kjv")));
             long bytes = lines.stream().mapToLong(l -> l.getBytes(StandardCharsets.UTF_8).length + 1).sum();
             BertTokenizer ours = new BertTokenizer(vocabulary, !cased);
-            try (var peer = new io.sparkbert.pipeline.reference.HuggingFaceBertTokenizer(vocabulary, !cased)) {
+            try (HuggingFaceBertTokenizer peer = new HuggingFaceBertTokenizer(vocabulary, !cased)) {
                 int differing = 0;
                 IntList ids = new IntList();
                 for (String line : lines) {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println(text);
             System.out.println("  -> " + String.join(" ", tokenizer.tokenize(text)));
         }
-        System.out.printf(java.util.Locale.ROOT, "%ndemo finished in %.0f s. Produced:%n"
+        System.out.printf(Locale.ROOT, "%ndemo finished in %.0f s. Produced:%n"
                         + "  %s  the vocabulary (and vocab.report.json beside it)%n"
                         + "  %s  token ids of the Unicode sampler, one line per input line%n"
                         + "Next: bin/sparkbert tokenize --vocab %s --input YOUR.txt --output YOUR.ids%n"

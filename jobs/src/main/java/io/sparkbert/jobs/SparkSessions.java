@@ -15,6 +15,8 @@ import picocli.CommandLine.Option;
  * {@code --master} names a cluster.
  */
 public final class SparkSessions {
+    static final String APP_JAR_PROPERTY = "sparkbert.app.jar";
+
     @Option(names = "--master", paramLabel = "URL",
             description = "Spark master (local[N], spark://host:port, yarn, k8s://...). Default: the one "
                     + "spark-submit sets, else spark.master of conf/spark.conf (local[*]).")
@@ -35,6 +37,13 @@ public final class SparkSessions {
         }
         if (sparkConf != null) {
             sparkConf.forEach(conf::set);
+        }
+        // bin/sparkbert runs the driver from build output; executors of a real cluster need our
+        // classes, so ship the shaded jar (spark-submit sets spark.jars itself).
+        String appJar = System.getProperty(APP_JAR_PROPERTY);
+        if (!conf.get("spark.master").startsWith("local") && !conf.contains("spark.jars") && appJar != null
+                && !appJar.isBlank()) {
+            conf.set("spark.jars", appJar);
         }
         Config defaults = settings.config().getConfig("spark.conf");
         defaults.entrySet().forEach(e -> conf.setIfMissing(String.join(".", ConfigUtil.splitPath(e.getKey())),

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
@@ -117,7 +118,7 @@ final class VocabCommand implements Callable<Integer> {
             report.put("corpus_unknown_rate", coverage.unknownRate());
             report.put("seconds", seconds);
             Reports.write(reportTarget, report, overwrite, hadoop);
-            System.err.printf(java.util.Locale.ROOT,
+            System.err.printf(Locale.ROOT,
                     "vocab: %,d tokens (alphabet %,d characters, %,d merges) from %,d words (%,d distinct) in %.1f s; "
                             + "on this corpus %.3f wordpieces/word, %.3f%% [UNK] -> %s%n",
                     vocab.size(), result.alphabetSize(), result.merges(), stats.words(), stats.distinctWords(),
