@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             TokenizeCommand.class,
             VocabCommand.class,
+            PreprocessCommand.class,
             BenchCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class,

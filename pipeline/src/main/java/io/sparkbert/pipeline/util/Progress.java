@@ -72,7 +72,7 @@ public final class Progress {
         return String.format(Locale.ROOT, "%.1f", value);
     }
 
-    static String duration(long seconds) {
+    public static String duration(long seconds) {
         if (seconds >= 3600) {
             return String.format(Locale.ROOT, "%dh%02dm", seconds / 3600, (seconds % 3600) / 60);
         }

@@ -1,0 +1,199 @@
+package io.sparkbert.pipeline.corpus;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkbert.pipeline.samples.Document;
+import io.sparkbert.pipeline.samples.SampleConfig;
+import io.sparkbert.pipeline.samples.SentenceSplitter;
+import io.sparkbert.pipeline.text.LenientUtf8Decoder;
+import io.sparkbert.pipeline.tokenizer.BertTokenizer;
+import io.sparkbert.pipeline.tokenizer.IntList;
+import io.sparkbert.pipeline.tokenizer.UnicodeRules;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns the lines of one corpus file into tokenized documents (SPEC §1), counting everything bad it
+ * meets instead of failing (a sentence longer than a sample is cut with the configured truncation):
+ * <ul>
+ *   <li>{@code LINES}: one sentence per line, an empty (or blank) line between documents, the format
+ *       of Google's BERT tools;</li>
+ *   <li>{@code JSONL}: one document per line, a JSON object whose {@code text} field is split into
+ *       sentences by {@link SentenceSplitter}.</li>
+ * </ul>
+ * Invalid UTF-8 is replaced and counted; control characters are removed (by the tokenizer) and
+ * counted; a line longer than the cap is dropped and counted; a sentence that tokenizes to nothing is
+ * dropped, a document left with no sentence is skipped, both counted. A file with a NUL byte in its
+ * first 8 KiB is treated as binary: skipped whole and counted. Documents never span files: one parser
+ * reads one file.
+ */
+public final class DocumentParser {
+    /** Corpus file formats. */
+    public enum Format { LINES, JSONL }
+
+    private static final int BINARY_SNIFF_BYTES = 8192;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Format format;
+    private final BertTokenizer tokenizer;
+    private final SentenceSplitter splitter = new SentenceSplitter();
+    private final SampleConfig samples;
+    private final int maxLineBytes;
+    private final InputStats stats;
+    private final LenientUtf8Decoder decoder = new LenientUtf8Decoder();
+    private final IntList ids = new IntList(256);
+
+    private List<int[]> current = new ArrayList<>();
+    /** Whether the current document had any text, even if none of it tokenized to anything. */
+    private boolean currentHadText;
+    /** Documents held back until the binary sniff is over, so a binary file yields nothing. */
+    private final List<List<int[]>> held = new ArrayList<>();
+    private long bytesSeen;
+    private boolean binary;
+
+    /**
+     * @param samples      sample settings: a sentence longer than one sample holds is cut to fit with
+     *                     their truncation strategy (and counted)
+     * @param maxLineBytes lines longer than this are dropped and counted
+     */
+    public DocumentParser(Format format, BertTokenizer tokenizer, SampleConfig samples, int maxLineBytes,
+                          InputStats stats) {
+        this.format = format;
+        this.tokenizer = tokenizer;
+        this.samples = samples;
+        this.maxLineBytes = maxLineBytes;
+        this.stats = stats;
+        stats.files++;
+    }
+
+    /** Feeds one line (its bytes without the newline); finished documents are added to {@code out}. */
+    public void line(byte[] bytes, int length, List<List<int[]>> out) {
+        if (binary) {
+            return;
+        }
+        if (bytesSeen < BINARY_SNIFF_BYTES) {
+            int limit = (int) Math.min(length, BINARY_SNIFF_BYTES - bytesSeen);
+            for (int i = 0; i < limit; i++) {
+                if (bytes[i] == 0) {
+                    binary = true;
+                    held.clear();
+                    current.clear();
+                    return;
+                }
+            }
+        }
+        bytesSeen += length + 1;
+        stats.bytes += length + 1;
+        stats.lines++;
+        List<List<int[]>> target = bytesSeen < BINARY_SNIFF_BYTES ? held : out;
+        if (target == out && !held.isEmpty()) {
+            out.addAll(held);
+            held.clear();
+        }
+        if (length > maxLineBytes) {
+            stats.longLinesDropped++;
+            return;
+        }
+        String text = decoder.decode(bytes, 0, length);
+        if (format == Format.LINES) {
+            if (text.isBlank()) {
+                endDocument(target);
+            } else {
+                addSentence(text);
+            }
+        } else {
+            jsonDocument(text, target);
+        }
+    }
+
+    /** Ends the file: the last document is finished and the file's counts are final. */
+    public void endOfFile(List<List<int[]>> out) {
+        stats.invalidUtf8Sequences += decoder.invalidSequences();
+        if (binary) {
+            stats.binaryFilesSkipped++;
+            return;
+        }
+        if (bytesSeen == 0) {
+            stats.emptyFiles++;
+        }
+        out.addAll(held);
+        held.clear();
+        endDocument(out);
+    }
+
+    private void jsonDocument(String line, List<List<int[]>> out) {
+        if (line.isBlank()) {
+            return;
+        }
+        String text;
+        try {
+            JsonNode node = JSON.readTree(line);
+            JsonNode field = node == null ? null : node.get("text");
+            if (field == null || !field.isTextual()) {
+                stats.malformedJsonLines++;
+                return;
+            }
+            text = field.asText();
+        } catch (IOException e) {
+            stats.malformedJsonLines++;
+            return;
+        }
+        currentHadText = true;
+        for (String sentence : splitter.split(text)) {
+            addSentence(sentence);
+        }
+        endDocument(out);
+    }
+
+    private void addSentence(String text) {
+        currentHadText = true;
+        stats.controlCharactersRemoved += countControlCharacters(text);
+        ids.clear();
+        tokenizer.encode(text, ids);
+        if (ids.size() == 0) {
+            stats.emptySentencesDropped++;
+            return;
+        }
+        int[] sentence = ids.toArray();
+        if (sentence.length > samples.maxNumTokens()) {
+            sentence = Document.truncateLongSentences(new int[][] {sentence}, samples).sentences()[0];
+            stats.longSentencesTruncated++;
+        }
+        current.add(sentence);
+    }
+
+    private void endDocument(List<List<int[]>> out) {
+        if (current.isEmpty()) {
+            if (currentHadText) {
+                stats.emptyDocumentsSkipped++;
+                currentHadText = false;
+            }
+            return;
+        }
+        currentHadText = false;
+        stats.documents++;
+        stats.sentences += current.size();
+        for (int[] sentence : current) {
+            stats.tokens += sentence.length;
+        }
+        if (current.size() == 1) {
+            stats.singleSentenceDocuments++;
+        }
+        out.add(current);
+        current = new ArrayList<>();
+    }
+
+    /** Control and format characters (other than tab, CR, LF) that cleaning will remove. */
+    static int countControlCharacters(String text) {
+        int count = 0;
+        for (int i = 0; i < text.length(); ) {
+            int c = text.codePointAt(i);
+            i += Character.charCount(c);
+            if ((c < 0x20 || c >= 0x7F) && UnicodeRules.isControl(c)) {
+                count++;
+            }
+        }
+        return count;
+    }
+}
