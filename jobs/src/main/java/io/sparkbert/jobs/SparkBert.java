@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             TokenizeCommand.class,
             VocabCommand.class,
             PreprocessCommand.class,
+            InspectCommand.class,
             BenchCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class,

@@ -119,10 +119,21 @@ public final class PreprocessJob {
         InputStats input = new InputStats();
         long[] firstDocument = new long[files.size()];
         long numDocuments = 0;
+        boolean[] summarized = new boolean[files.size()];
         for (FileSummary summary : summaries) {
             input.merge(summary.stats());
             firstDocument[summary.fileIndex()] = numDocuments;
             numDocuments += summary.stats().documents;
+            summarized[summary.fileIndex()] = true;
+        }
+        for (int i = 0; i < files.size(); i++) {
+            if (!summarized[i]) { // Spark drops the empty split of an empty file (spark.hadoopRDD.ignoreEmptySplits)
+                if (files.get(i).getLen() != 0) {
+                    throw new IllegalStateException("no summary for " + files.get(i).getPath());
+                }
+                input.files++;
+                input.emptyFiles++;
+            }
         }
         if (numDocuments == 0) {
             parsed.unpersist();
