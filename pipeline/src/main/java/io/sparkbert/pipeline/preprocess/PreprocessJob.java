@@ -99,19 +99,7 @@ public final class PreprocessJob {
     public static Result run(SparkSession spark, List<FileStatus> files, Vocab vocab, Options options,
                              String stagingDir, String shardPrefix) throws IOException {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Map<String, Integer> fileIndex = new HashMap<>();
-        for (int i = 0; i < files.size(); i++) {
-            fileIndex.put(files.get(i).getPath().toString(), i);
-        }
-        Broadcast<Map<String, Integer>> fileIndexBroadcast = sc.broadcast(fileIndex);
-        Broadcast<BertTokenizer> tokenizer = sc.broadcast(new BertTokenizer(vocab, options.uncased()));
-        String inputs = files.stream().map(f -> f.getPath().toString()).collect(Collectors.joining(","));
-
-        JavaHadoopRDD<LongWritable, Text> raw = (JavaHadoopRDD<LongWritable, Text>) sc.hadoopFile(inputs,
-                WholeFileTextInputFormat.class, LongWritable.class, Text.class, Math.max(1, files.size()));
-        JavaRDD<ParsedCorpus> parsed = raw.mapPartitionsWithInputSplit(
-                (split, lines) -> parseFile(split, lines, fileIndexBroadcast.value(), tokenizer.value(), options),
-                false).persist(StorageLevel.MEMORY_AND_DISK_SER());
+        JavaRDD<ParsedCorpus> parsed = parse(sc, files, vocab, options).persist(StorageLevel.MEMORY_AND_DISK_SER());
 
         List<FileSummary> summaries = new ArrayList<>(parsed.filter(p -> p instanceof FileSummary)
                 .map(p -> (FileSummary) p).collect());
@@ -194,6 +182,32 @@ public final class PreprocessJob {
         documents.unpersist();
         List<String> shardFiles = renameShards(stagingDir, shardPrefix, sc);
         return new Result(input, stats.value().copy(), shardFiles);
+    }
+
+    /** Reads and tokenizes the files: each file's documents, then its summary. */
+    private static JavaRDD<ParsedCorpus> parse(JavaSparkContext sc, List<FileStatus> files, Vocab vocab,
+                                               Options options) {
+        Map<String, Integer> fileIndex = new HashMap<>();
+        for (int i = 0; i < files.size(); i++) {
+            fileIndex.put(files.get(i).getPath().toString(), i);
+        }
+        Broadcast<Map<String, Integer>> fileIndexBroadcast = sc.broadcast(fileIndex);
+        Broadcast<BertTokenizer> tokenizer = sc.broadcast(new BertTokenizer(vocab, options.uncased()));
+        String inputs = files.stream().map(f -> f.getPath().toString()).collect(Collectors.joining(","));
+        JavaHadoopRDD<LongWritable, Text> raw = (JavaHadoopRDD<LongWritable, Text>) sc.hadoopFile(inputs,
+                WholeFileTextInputFormat.class, LongWritable.class, Text.class, Math.max(1, files.size()));
+        return raw.mapPartitionsWithInputSplit(
+                (split, lines) -> parseFile(split, lines, fileIndexBroadcast.value(), tokenizer.value(), options),
+                false);
+    }
+
+    /** Only the reading and tokenizing stage, for measuring its share of the job ({@code bench preprocess}). */
+    public static InputStats parseOnly(SparkSession spark, List<FileStatus> files, Vocab vocab, Options options) {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        return parse(sc, files, vocab, options)
+                .filter(p -> p instanceof FileSummary)
+                .map(p -> ((FileSummary) p).stats())
+                .fold(new InputStats(), InputStats::merge);
     }
 
     private static Iterator<ParsedCorpus> parseFile(InputSplit split, Iterator<Tuple2<LongWritable, Text>> lines,

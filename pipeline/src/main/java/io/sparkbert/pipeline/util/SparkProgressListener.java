@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * place for detail; this is for the person watching a terminal or a scheduler's log.
  */
 public final class SparkProgressListener extends SparkListener {
-    private static final Logger LOG = LoggerFactory.getLogger("progress");
+    private static final Logger LOG = LoggerFactory.getLogger("io.sparkbert.progress");
 
     private final long intervalNanos;
     private final Map<Integer, Stage> stages = new ConcurrentHashMap<>();
