@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             VocabCommand.class,
             PreprocessCommand.class,
             InspectCommand.class,
+            CooccurCommand.class,
             BenchCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class,

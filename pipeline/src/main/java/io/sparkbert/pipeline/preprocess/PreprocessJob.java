@@ -15,11 +15,11 @@ import io.sparkbert.pipeline.samples.SampleStats;
 import io.sparkbert.pipeline.samples.TrainingSample;
 import io.sparkbert.pipeline.tokenizer.BertTokenizer;
 import io.sparkbert.pipeline.tokenizer.Vocab;
+import io.sparkbert.pipeline.util.SparkOutputs;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -27,9 +27,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.stream.Collectors;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.LongWritable;
 import org.apache.hadoop.io.Text;
 import org.apache.hadoop.mapred.FileSplit;
@@ -180,7 +177,8 @@ public final class PreprocessJob {
         Dataset<Row> frame = spark.createDataFrame(rows, SCHEMA);
         frame.write().mode(SaveMode.ErrorIfExists).parquet(stagingDir);
         documents.unpersist();
-        List<String> shardFiles = renameShards(stagingDir, shardPrefix, sc);
+        List<String> shardFiles = SparkOutputs.renamePartFiles(stagingDir, shardPrefix, ".parquet",
+                sc.hadoopConfiguration());
         return new Result(input, stats.value().copy(), shardFiles);
     }
 
@@ -284,34 +282,6 @@ public final class PreprocessJob {
             out[i] = values[i];
         }
         return out;
-    }
-
-    /**
-     * Gives Spark's part files stable names (theirs carry a random job UUID) and removes its side files,
-     * so the same run writes the same file names.
-     */
-    private static List<String> renameShards(String dir, String prefix, JavaSparkContext sc) throws IOException {
-        Path path = new Path(dir);
-        FileSystem fs = path.getFileSystem(sc.hadoopConfiguration());
-        if (fs instanceof LocalFileSystem local) {
-            fs = local.getRawFileSystem(); // no .crc side files travel with the shards
-        }
-        List<String> names = new ArrayList<>();
-        for (FileStatus status : fs.listStatus(path)) {
-            String name = status.getPath().getName();
-            if (name.startsWith("part-") && name.endsWith(".parquet")) {
-                int shard = Integer.parseInt(name.substring(5, name.indexOf('-', 5)));
-                String target = String.format("%s-%05d.parquet", prefix, shard);
-                if (!fs.rename(status.getPath(), new Path(path, target))) {
-                    throw new IOException("cannot rename " + status.getPath() + " to " + target);
-                }
-                names.add(target);
-            } else {
-                fs.delete(status.getPath(), false); // _SUCCESS, .crc files
-            }
-        }
-        Collections.sort(names);
-        return names;
     }
 
     /** Sends a sample to shard floorMod(order, shards). */

@@ -1,0 +1,159 @@
+package io.sparkbert.jobs;
+
+import io.sparkbert.pipeline.corpus.CorpusPaths;
+import io.sparkbert.pipeline.glove.CooccurrenceJob;
+import io.sparkbert.pipeline.tokenizer.Vocab;
+import io.sparkbert.pipeline.util.AtomicDirectory;
+import io.sparkbert.pipeline.util.SparkProgressListener;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** GloVe's vocab_count + cooccur on Spark: the co-occurrence matrix GloVe's own tools would produce. */
+@Command(name = "cooccur", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Count GloVe word co-occurrences on Spark (SPEC §4), exactly as Stanford GloVe's vocab_count "
+                + "and cooccur do.",
+            "Writes DIR/vocab.txt (\"word count\" lines), DIR/cooccurrence.bin (GloVe's records: int32 word1, int32 "
+                + "word2, float64 value, little-endian, 1-based ids, sorted), DIR/cooccurrence.parquet "
+                + "(word_id, context_id, value) and DIR/report.json. Stanford's shuffle and glove read the .bin "
+                + "unchanged."})
+final class CooccurCommand implements Callable<Integer> {
+    @Option(names = "--input", required = true, paramLabel = "PATH[,PATH...]",
+            description = "Corpus files, directories or globs on any Hadoop filesystem.")
+    String input;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "The output directory.")
+    String output;
+
+    @Option(names = "--window", paramLabel = "N", description = "Context words on each side (at most 20).")
+    int window;
+
+    @Option(names = "--symmetric", arity = "1", paramLabel = "true|false", description = "Right context too.")
+    boolean symmetric;
+
+    @Option(names = "--distance-weighting", arity = "1", paramLabel = "true|false", description = "Weight by 1/d.")
+    boolean distanceWeighting;
+
+    @Option(names = "--min-count", paramLabel = "N", description = "Minimum count of a vocabulary word.")
+    long minCount;
+
+    @Option(names = "--max-vocab", paramLabel = "N", description = "At most this many words (0 = no limit).")
+    long maxVocab;
+
+    @Option(names = "--tokens", paramLabel = "whitespace|wordpiece", description = "How lines become words.")
+    String tokens;
+
+    @Option(names = "--vocab", paramLabel = "FILE", description = "BERT vocab.txt, with --tokens wordpiece.")
+    String vocab;
+
+    @Option(names = "--cased", negatable = true, description = "With wordpiece tokens: keep case and accents.")
+    boolean cased;
+
+    @Option(names = "--partitions", paramLabel = "N", description = "Minimum input partitions.")
+    int partitions;
+
+    @Option(names = "--shards", paramLabel = "N", description = "Output ranges (0 = one per 4M non-zeros).")
+    int shards;
+
+    @Option(names = "--map-side-pairs", paramLabel = "N", description = "Pairs a task sums before flushing.")
+    int mapSidePairs;
+
+    @Option(names = "--overwrite", negatable = true, description = "Replace an existing output.")
+    boolean overwrite;
+
+    @Mixin
+    ConfigOption config;
+
+    @Mixin
+    SparkSessions sparkOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        Settings settings = config.settings();
+        CooccurrenceJob.Tokens mode = switch (tokens.toLowerCase(Locale.ROOT)) {
+            case "whitespace" -> CooccurrenceJob.Tokens.WHITESPACE;
+            case "wordpiece" -> CooccurrenceJob.Tokens.WORDPIECE;
+            default -> throw new SparkBert.UserError("--tokens must be whitespace or wordpiece: " + tokens);
+        };
+        if (mode == CooccurrenceJob.Tokens.WORDPIECE && vocab == null) {
+            throw new SparkBert.UserError("--tokens wordpiece needs --vocab FILE");
+        }
+        if (window < 1 || window > 20) {
+            throw new SparkBert.UserError("--window must be between 1 and 20: " + window);
+        }
+        CooccurrenceJob.Options options = new CooccurrenceJob.Options(window, symmetric, distanceWeighting, minCount,
+                maxVocab, mode, !cased, partitions, shards, mapSidePairs);
+        String target = VocabCommand.qualify(output);
+        SparkSession spark = sparkOptions.start("cooccur", settings);
+        SparkProgressListener progress = new SparkProgressListener(5);
+        spark.sparkContext().addSparkListener(progress);
+        try {
+            return run(spark, options, target);
+        } finally {
+            spark.sparkContext().removeSparkListener(progress);
+            spark.stop();
+        }
+    }
+
+    private int run(SparkSession spark, CooccurrenceJob.Options options, String target) throws Exception {
+        long start = System.nanoTime();
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        AtomicDirectory directory = new AtomicDirectory(target, hadoop);
+        directory.checkWritable(overwrite);
+        List<String> paths = CorpusPaths.split(input);
+        CorpusPaths.requireExisting(paths, hadoop);
+        List<FileStatus> files = CorpusPaths.listFiles(paths, hadoop);
+        if (files.isEmpty()) {
+            throw new SparkBert.UserError("no input files under " + paths);
+        }
+        Vocab wordPieces = vocab == null ? null : Vocab.load(java.nio.file.Path.of(vocab));
+        Path staging = directory.newStaging();
+        directory.fileSystem().mkdirs(staging);
+        CooccurrenceJob.Result result;
+        try {
+            result = CooccurrenceJob.run(spark, files, wordPieces, options, staging.toString());
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("input", paths);
+            report.put("files", result.input().files());
+            report.put("bytes", result.input().bytes());
+            report.put("lines", result.input().lines());
+            report.put("tokens", result.input().tokens());
+            report.put("in_vocab_tokens", result.inVocabTokens());
+            report.put("vocab_size", result.vocabulary().size());
+            report.put("non_zero_pairs", result.nonZeroPairs());
+            report.put("total_weight", result.totalWeight());
+            report.put("unk_tokens_skipped", result.input().unkTokensSkipped());
+            report.put("lines_with_invalid_utf8", result.input().linesWithInvalidUtf8());
+            report.put("words_truncated_at_999_bytes", result.input().wordsTruncated());
+            report.put("window", options.window());
+            report.put("symmetric", options.symmetric());
+            report.put("distance_weighting", options.distanceWeighting());
+            report.put("min_count", options.minCount());
+            report.put("max_vocab", options.maxVocab());
+            report.put("tokens_mode", options.tokens().name().toLowerCase(Locale.ROOT));
+            report.put("seconds", seconds);
+            report.put("tokens_per_sec", result.input().tokens() / seconds);
+            Reports.write(new Path(staging, "report.json").toString(), report, false, hadoop);
+            directory.commit(staging, overwrite);
+            System.err.printf(Locale.ROOT, "cooccur: %,d tokens in %,d lines, vocabulary of %,d, %,d non-zero pairs, "
+                            + "total weight %.1f, %.1f s, %,.0f tokens/s, %,.0f pairs/s -> %s%n",
+                    result.input().tokens(), result.input().lines(), result.vocabulary().size(), result.nonZeroPairs(),
+                    result.totalWeight(), seconds, result.input().tokens() / seconds,
+                    result.nonZeroPairs() / seconds, target);
+            return 0;
+        } catch (Exception e) {
+            directory.abandon(staging);
+            throw e;
+        }
+    }
+}
