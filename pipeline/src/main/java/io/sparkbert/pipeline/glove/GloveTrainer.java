@@ -1,0 +1,444 @@
+package io.sparkbert.pipeline.glove;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.Partitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+/**
+ * GloVe training on Spark by parameter averaging (model averaging, "local SGD").
+ *
+ * <p><b>Data.</b> The non-zero entries X_ij are shuffled once, deterministically: each entry gets a
+ * 64-bit key hashed from (seed, i, j); the key picks its partition and orders the entries inside it
+ * (ties broken by i, j and the value). The shuffled entries stay cached, as compact column arrays, for
+ * all iterations. Shuffling matters as for glove.c (which reads a file shuffled by {@code shuffle}):
+ * SGD wants the entries of a pass in random order.
+ *
+ * <p><b>One iteration.</b> The driver broadcasts the current model (parameters and AdaGrad
+ * accumulators). Each partition runs one pass of glove.c's single-threaded update
+ * ({@link GloveModel#step}) over its own entries, in its order, on a private copy of the rows it
+ * touches (copied from the broadcast on first touch; the broadcast itself is never written). It then
+ * emits only those rows: a row is a word's w_i and b_i, or a context's w~_j and b~_j, with their
+ * accumulators. The rows are shuffled by row id; for every row the new value is the <b>mean over the
+ * partitions that updated it</b>, of the parameters and of the accumulators alike, summed in partition
+ * order. Rows no partition touched keep their value. The driver streams the averaged rows into the
+ * next model. Each partition also reports the glove.c cost of its pass (Σ 0.5·f·diff² as computed
+ * during the pass, before each entry's update); their sum over the number of entries is the cost
+ * printed per iteration, as glove.c prints {@code total_cost/num_lines}.
+ *
+ * <p><b>Why it converges.</b> All partitions optimise the same objective J = Σ f·(w_i·w~_j + b_i + b~_j
+ * − log X_ij)² /2: a partition's pass is AdaGrad-SGD on a uniform random subsample of J's terms, i.e.
+ * on an unbiased (up to the factor P) stochastic estimate of it, started from the common point. The
+ * average of the P end points is one step of SGD with the averaged update, and averaging can only
+ * shrink the disagreement between the replicas (the mean is their centre; by convexity of the squared
+ * distance, the averaged point is no farther from any point than the replicas are on average), so the
+ * replicas restart every iteration from consensus. This is the local-SGD / parameter-averaging scheme
+ * whose convergence for smooth objectives with a decaying effective step (AdaGrad's eta/sqrt(G)) is
+ * established (e.g. Zinkevich et al. 2010, Stich 2019); GloVe's objective is non-convex only through
+ * the symmetric product w·w~, for which glove.c's own lock-free parallel SGD (Hogwild) works the same
+ * way. Averaging per row over only the partitions that touched it keeps rare rows from being pulled
+ * back to their old value by partitions that never saw them. With one partition the mean of one value
+ * is that value, so training is exactly glove.c's single-threaded algorithm over the shuffled entries.
+ *
+ * <p><b>Determinism.</b> The vectors depend on the input, the config (seed and number of partitions
+ * included), never on executors, scheduling or task retries: the shuffle is a function of the seed,
+ * a partition's pass is sequential, and averages are summed in partition order.
+ *
+ * <p><b>Limits.</b> The whole model must fit on the driver: parameters and accumulators take
+ * V·(2d+2)·16 bytes ({@link GloveModel#bytesNeeded}), e.g. 1.3 GB for V = 400,000 and d = 100; during an
+ * iteration the driver holds the current model, its serialized broadcast and the next model, about
+ * three times that. Each task holds the rows its partition touches and an int per row (8V bytes).
+ * The entries themselves never reach the driver.
+ */
+public final class GloveTrainer {
+    /** Row id of the per-partition statistics record in the averaging shuffle. */
+    private static final int STATS_ROW = -1;
+    /** Entries per cached block. */
+    private static final int BLOCK_SIZE = 1 << 20;
+
+    private final GloveConfig config;
+
+    public GloveTrainer(GloveConfig config) {
+        this.config = config;
+    }
+
+    /** Called after each iteration, with glove.c's cost of the pass (iterations count from 1). */
+    @FunctionalInterface
+    public interface Listener {
+        void iteration(int iteration, double cost, long skipped);
+    }
+
+    /**
+     * The trained model with glove.c's cost per iteration.
+     *
+     * @param costs   cost of iteration 1, 2, ...: Σ 0.5·f·diff² over the pass / number of entries
+     * @param skipped entries skipped per iteration because diff was NaN or infinite (as glove.c does)
+     */
+    public record Result(GloveModel model, List<Double> costs, List<Long> skipped, long entries, int partitions) {
+    }
+
+    /**
+     * Reads glove.c's co-occurrences from a Parquet dataset with columns {@code word_id},
+     * {@code context_id} (1-based ints) and {@code value} (double; a column {@code count} is accepted
+     * instead, the name SPEC §4 gives it).
+     */
+    public static JavaRDD<GloveEntry> readCooccurrences(SparkSession spark, String parquet) {
+        Dataset<Row> frame = spark.read().parquet(parquet);
+        List<String> columns = Arrays.asList(frame.columns());
+        String valueColumn = columns.contains("value") ? "value" : "count";
+        for (String column : List.of("word_id", "context_id", valueColumn)) {
+            if (!columns.contains(column)) {
+                throw new IllegalArgumentException(parquet + " has no column " + column + " (columns: " + columns
+                        + "); expected word_id, context_id, value");
+            }
+        }
+        return frame.select("word_id", "context_id", valueColumn).javaRDD()
+                .map(row -> new GloveEntry(((Number) row.get(0)).intValue(), ((Number) row.get(1)).intValue(),
+                        ((Number) row.get(2)).doubleValue()));
+    }
+
+    /** Trains on {@code entries} (ids in 1..vocabSize) and returns the final model and the costs. */
+    public Result train(JavaRDD<GloveEntry> entries, int vocabSize, Listener listener) {
+        JavaSparkContext spark = JavaSparkContext.fromSparkContext(entries.context());
+        int partitions = config.partitions() > 0 ? config.partitions() : spark.defaultParallelism();
+        GloveModel model = GloveModel.initialize(vocabSize, config.dim(), config.seed());
+        JavaRDD<EntryBlock> blocks = shuffle(entries, config.seed(), partitions)
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            long count = blocks.map(block -> (long) block.size()).fold(0L, Long::sum);
+            if (count == 0) {
+                throw new IllegalArgumentException("no co-occurrences to train on");
+            }
+            List<String> bad = blocks.flatMap(block -> block.invalid(vocabSize).iterator()).take(1);
+            if (!bad.isEmpty()) {
+                throw new IllegalArgumentException("invalid co-occurrence " + bad.get(0) + ": ids must be in 1.."
+                        + vocabSize + " (the lines of vocab.txt) and values positive and finite");
+            }
+            List<Double> costs = new ArrayList<>();
+            List<Long> skipped = new ArrayList<>();
+            for (int iteration = 1; iteration <= config.iterations(); iteration++) {
+                double[] stats = new double[2];
+                model = iterate(spark, blocks, model, partitions, stats);
+                double cost = stats[0] / count;
+                costs.add(cost);
+                skipped.add((long) stats[1]);
+                if (listener != null) {
+                    listener.iteration(iteration, cost, (long) stats[1]);
+                }
+            }
+            return new Result(model, Collections.unmodifiableList(costs), Collections.unmodifiableList(skipped),
+                    count, partitions);
+        } finally {
+            blocks.unpersist(false);
+        }
+    }
+
+    /** One iteration: local passes, averaging shuffle, streamed into the next model. */
+    private GloveModel iterate(JavaSparkContext spark, JavaRDD<EntryBlock> blocks, GloveModel current,
+                               int partitions, double[] stats) {
+        Broadcast<GloveModel> shared = spark.broadcast(current);
+        GloveConfig settings = config;
+        try {
+            JavaPairRDD<Integer, double[]> averaged = blocks
+                    .mapPartitionsWithIndex((index, it) -> localPass(index, it, shared.value(), settings), false)
+                    .mapToPair(update -> update)
+                    .groupByKey(new HashPartitioner(partitions))
+                    .mapToPair(row -> new Tuple2<>(row._1, combine(row._1, row._2)));
+            // the next model starts as a copy: the broadcast's value may be this very object (local mode)
+            GloveModel next = current.copy();
+            double[] params = next.parameters();
+            double[] gradsq = next.gradsq();
+            int stride = next.dim() + 1;
+            Iterator<Tuple2<Integer, double[]>> rows = averaged.toLocalIterator();
+            while (rows.hasNext()) {
+                Tuple2<Integer, double[]> row = rows.next();
+                double[] values = row._2;
+                if (row._1 == STATS_ROW) {
+                    stats[0] = values[0];
+                    stats[1] = values[1];
+                } else {
+                    int offset = row._1 * stride;
+                    System.arraycopy(values, 0, params, offset, stride);
+                    System.arraycopy(values, stride, gradsq, offset, stride);
+                }
+            }
+            return next;
+        } finally {
+            shared.destroy();
+        }
+    }
+
+    /**
+     * A partition's pass over its entries on private copies of the rows it touches, returning those rows
+     * (parameters then accumulators) and its statistics (cost, skipped), each tagged with the partition.
+     */
+    static Iterator<Tuple2<Integer, Tuple2<Integer, double[]>>> localPass(int partition, Iterator<EntryBlock> blocks,
+                                                                         GloveModel base, GloveConfig config) {
+        LocalRows rows = new LocalRows(base);
+        int d = base.dim();
+        int vocabSize = base.vocabSize();
+        double[] updates1 = new double[d];
+        double[] updates2 = new double[d];
+        double cost = 0;
+        long skipped = 0;
+        while (blocks.hasNext()) {
+            EntryBlock block = blocks.next();
+            for (int n = 0; n < block.size(); n++) {
+                int o1 = rows.offset(block.words()[n] - 1);
+                int o2 = rows.offset(vocabSize + block.contexts()[n] - 1);
+                double c = GloveModel.step(rows.params, rows.gradsq, o1, o2, d, block.values()[n], config,
+                        updates1, updates2);
+                if (Double.isNaN(c)) {
+                    skipped++;
+                } else {
+                    cost += c;
+                }
+            }
+        }
+        List<Tuple2<Integer, Tuple2<Integer, double[]>>> out = new ArrayList<>(rows.count + 1);
+        for (int slot = 0; slot < rows.count; slot++) {
+            out.add(new Tuple2<>(rows.rowOf[slot], new Tuple2<>(partition, rows.row(slot))));
+        }
+        out.add(new Tuple2<>(STATS_ROW, new Tuple2<>(partition, new double[] {cost, skipped})));
+        return out.iterator();
+    }
+
+    /**
+     * Combines what the partitions sent for one row: the mean of the row's values over the partitions
+     * that sent it, summed in partition order; for the statistics record, the sums.
+     */
+    static double[] combine(int row, Iterable<Tuple2<Integer, double[]>> byPartition) {
+        List<Tuple2<Integer, double[]>> sorted = new ArrayList<>();
+        byPartition.forEach(sorted::add);
+        sorted.sort((a, b) -> Integer.compare(a._1, b._1));
+        double[] sum = sorted.get(0)._2.clone();
+        for (int k = 1; k < sorted.size(); k++) {
+            double[] values = sorted.get(k)._2;
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += values[i];
+            }
+        }
+        if (row != STATS_ROW && sorted.size() > 1) {
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] /= sorted.size();
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * The entries in the order training visits them: partition {@code partitionOf(key)}, and within a
+     * partition ascending (key, word, context, value), where key = {@link #shuffleKey}; cut into blocks
+     * of at most 2^20 entries. Public so that a single-threaded reference can replay what a partition
+     * sees (see {@link #entries}).
+     */
+    public static JavaRDD<EntryBlock> shuffle(JavaRDD<GloveEntry> entries, long seed, int partitions) {
+        return entries
+                .mapToPair(e -> new Tuple2<>(new ShuffleKey(shuffleKey(seed, e.word(), e.context()), e.word(),
+                        e.context(), e.value()), Boolean.TRUE))
+                .repartitionAndSortWithinPartitions(new KeyPartitioner(partitions))
+                .mapPartitions(GloveTrainer::toBlocks, true);
+    }
+
+    /** The 64-bit shuffle key of entry (word, context) under {@code seed} (SplitMix64 finalizer). */
+    public static long shuffleKey(long seed, int word, int context) {
+        long z = seed * 0x9E3779B97F4A7C15L + (((long) word << 32) | (context & 0xFFFFFFFFL));
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z ^= z >>> 31;
+        z = (z + 0x9E3779B97F4A7C15L) * 0xBF58476D1CE4E5B9L;
+        return z ^ (z >>> 29);
+    }
+
+    /** The partition (of {@code partitions}) an entry with shuffle key {@code key} is trained in. */
+    public static int partitionOf(long key, int partitions) {
+        return (int) Long.remainderUnsigned(key * 0xD6E8FEB86659FD93L, partitions);
+    }
+
+    private static Iterator<EntryBlock> toBlocks(Iterator<Tuple2<ShuffleKey, Boolean>> sorted) {
+        List<EntryBlock> blocks = new ArrayList<>();
+        int[] words = new int[16];
+        int[] contexts = new int[16];
+        double[] values = new double[16];
+        int n = 0;
+        while (sorted.hasNext()) {
+            ShuffleKey key = sorted.next()._1;
+            if (n == words.length) {
+                int capacity = Math.min(BLOCK_SIZE, 2 * n);
+                words = Arrays.copyOf(words, capacity);
+                contexts = Arrays.copyOf(contexts, capacity);
+                values = Arrays.copyOf(values, capacity);
+            }
+            words[n] = key.word();
+            contexts[n] = key.context();
+            values[n] = key.value();
+            n++;
+            if (n == BLOCK_SIZE) {
+                blocks.add(new EntryBlock(words, contexts, values));
+                words = new int[16];
+                contexts = new int[16];
+                values = new double[16];
+                n = 0;
+            }
+        }
+        if (n > 0) {
+            blocks.add(new EntryBlock(Arrays.copyOf(words, n), Arrays.copyOf(contexts, n), Arrays.copyOf(values, n)));
+        }
+        return blocks.iterator();
+    }
+
+    /** A run of shuffled entries of one partition, as columns. */
+    public record EntryBlock(int[] words, int[] contexts, double[] values) implements Serializable {
+        public int size() {
+            return words.length;
+        }
+
+        public GloveEntry get(int n) {
+            return new GloveEntry(words[n], contexts[n], values[n]);
+        }
+
+        /** The entries of this block that glove.c could not train on: ids out of range, bad values. */
+        List<String> invalid(int vocabSize) {
+            List<String> invalid = new ArrayList<>();
+            for (int n = 0; n < words.length && invalid.isEmpty(); n++) {
+                if (words[n] < 1 || words[n] > vocabSize || contexts[n] < 1 || contexts[n] > vocabSize
+                        || !(values[n] > 0) || !Double.isFinite(values[n])) {
+                    invalid.add("(word_id " + words[n] + ", context_id " + contexts[n] + ", value " + values[n] + ")");
+                }
+            }
+            return invalid;
+        }
+    }
+
+    /** Sort key of the one-time shuffle. */
+    record ShuffleKey(long key, int word, int context, double value) implements Comparable<ShuffleKey>,
+            Serializable {
+        @Override
+        public int compareTo(ShuffleKey o) {
+            int c = Long.compare(key, o.key);
+            if (c == 0) {
+                c = Integer.compare(word, o.word);
+            }
+            if (c == 0) {
+                c = Integer.compare(context, o.context);
+            }
+            return c != 0 ? c : Double.compare(value, o.value);
+        }
+    }
+
+    /** Sends an entry to the partition its shuffle key picks. */
+    static final class KeyPartitioner extends Partitioner {
+        private static final long serialVersionUID = 1L;
+        private final int partitions;
+
+        KeyPartitioner(int partitions) {
+            this.partitions = partitions;
+        }
+
+        @Override
+        public int numPartitions() {
+            return partitions;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            return partitionOf(((ShuffleKey) key).key(), partitions);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof KeyPartitioner p && p.partitions == partitions;
+        }
+
+        @Override
+        public int hashCode() {
+            return partitions;
+        }
+    }
+
+    /** A task's private copies of the rows it touched, copied from the shared model on first touch. */
+    static final class LocalRows {
+        private final GloveModel base;
+        private final int stride;
+        private final int[] slotOf;
+        int[] rowOf = new int[64];
+        double[] params;
+        double[] gradsq;
+        int count;
+
+        LocalRows(GloveModel base) {
+            this.base = base;
+            this.stride = base.dim() + 1;
+            this.slotOf = new int[2 * base.vocabSize()];
+            Arrays.fill(slotOf, -1);
+            this.params = new double[64 * stride];
+            this.gradsq = new double[64 * stride];
+        }
+
+        /** The offset in {@link #params}/{@link #gradsq} of {@code row} (0-based, glove.c's row numbering). */
+        int offset(int row) {
+            int slot = slotOf[row];
+            if (slot < 0) {
+                slot = count++;
+                if (slot == rowOf.length) {
+                    int capacity = Math.min(slotOf.length, 2 * slot);
+                    rowOf = Arrays.copyOf(rowOf, capacity);
+                    params = Arrays.copyOf(params, capacity * stride);
+                    gradsq = Arrays.copyOf(gradsq, capacity * stride);
+                }
+                System.arraycopy(base.parameters(), row * stride, params, slot * stride, stride);
+                System.arraycopy(base.gradsq(), row * stride, gradsq, slot * stride, stride);
+                slotOf[row] = slot;
+                rowOf[slot] = row;
+            }
+            return slot * stride;
+        }
+
+        /** Slot {@code slot}'s parameters followed by its accumulators. */
+        double[] row(int slot) {
+            double[] values = new double[2 * stride];
+            System.arraycopy(params, slot * stride, values, 0, stride);
+            System.arraycopy(gradsq, slot * stride, values, stride, stride);
+            return values;
+        }
+    }
+
+    /** An iterator over the entries of blocks, in order (for single-threaded replays). */
+    public static Iterator<GloveEntry> entries(Iterator<EntryBlock> blocks) {
+        return new Iterator<>() {
+            private EntryBlock block;
+            private int n;
+
+            @Override
+            public boolean hasNext() {
+                while ((block == null || n == block.size()) && blocks.hasNext()) {
+                    block = blocks.next();
+                    n = 0;
+                }
+                return block != null && n < block.size();
+            }
+
+            @Override
+            public GloveEntry next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return block.get(n++);
+            }
+        };
+    }
+}
