@@ -64,7 +64,11 @@ final class CooccurCommand implements Callable<Integer> {
     @Option(names = "--shards", paramLabel = "N", description = "Output ranges (0 = one per 4M non-zeros).")
     int shards;
 
-    @Option(names = "--map-side-pairs", paramLabel = "N", description = "Pairs a task sums before flushing.")
+    @Option(names = "--dense-words", paramLabel = "N",
+            description = "Most frequent words whose pairs a task sums in a dense N x N table.")
+    int denseWords;
+
+    @Option(names = "--map-side-pairs", paramLabel = "N", description = "Other pairs a task sums before flushing.")
     int mapSidePairs;
 
     @Option(names = "--overwrite", negatable = true, description = "Replace an existing output.")
@@ -91,7 +95,7 @@ final class CooccurCommand implements Callable<Integer> {
             throw new SparkBert.UserError("--window must be between 1 and 20: " + window);
         }
         CooccurrenceJob.Options options = new CooccurrenceJob.Options(window, symmetric, distanceWeighting, minCount,
-                maxVocab, mode, !cased, partitions, shards, mapSidePairs);
+                maxVocab, mode, !cased, partitions, shards, denseWords, mapSidePairs);
         String target = VocabCommand.qualify(output);
         SparkSession spark = sparkOptions.start("cooccur", settings);
         SparkProgressListener progress = new SparkProgressListener(5);

@@ -50,7 +50,8 @@ import scala.Tuple2;
 /**
  * GloVe's vocab_count + cooccur on Spark (SPEC §4). Two passes over the corpus: word counts (combined
  * per partition, reduced on the cluster, only the vocabulary reaches the driver), then co-occurrences:
- * each task sums its pairs in a bounded {@link PairCountMap} and flushes partial sums when it is full;
+ * each task sums its pairs in {@link TieredPairCounts} (dense for frequent pairs, a bounded table that
+ * flushes partial sums when full for the rest);
  * Spark SQL's hash aggregation adds them up (spilling to disk when they exceed memory); the result is
  * range-partitioned by word1 with boundaries computed from exact per-word counts and sorted, so the
  * output is GloVe's order, and the same, whatever the partitioning. Nothing of the matrix is collected.
@@ -64,7 +65,8 @@ public final class CooccurrenceJob {
     public enum Tokens { WHITESPACE, WORDPIECE }
 
     public record Options(int window, boolean symmetric, boolean distanceWeighting, long minCount, long maxVocab,
-                          Tokens tokens, boolean uncased, int partitions, int shards, int mapSidePairs)
+                          Tokens tokens, boolean uncased, int partitions, int shards, int denseWords,
+                          int mapSidePairs)
             implements Serializable {
     }
 
@@ -129,7 +131,8 @@ public final class CooccurrenceJob {
                 options.distanceWeighting());
         Broadcast<Map<String, Integer>> ids = sc.broadcast(vocabulary.ids());
         JavaRDD<Tuple2<Long, Long>> partial = lines.mapPartitions(
-                part -> new PairIterator(part, splitter.value(), ids.value(), window, options.mapSidePairs()));
+                part -> new PairIterator(part, splitter.value(), ids.value(), window,
+                        Math.min(options.denseWords(), vocabulary.size()), options.mapSidePairs()));
         Dataset<Row> sums = spark.createDataset(partial.rdd(), Encoders.tuple(Encoders.LONG(), Encoders.LONG()))
                 .toDF("key", "units")
                 .groupBy("key").agg(functions.sum("units").as("units"))
@@ -146,7 +149,8 @@ public final class CooccurrenceJob {
                 nonZeros += row.getLong(1);
                 totalUnits += row.getLong(2);
             }
-            int shards = options.shards() > 0 ? options.shards() : (int) Math.max(1, Math.min(1000, nonZeros / 4_000_000));
+            int shards = options.shards() > 0 ? options.shards()
+                    : (int) Math.max(sc.defaultParallelism(), Math.min(1000, nonZeros / 4_000_000));
             Word1RangePartitioner partitioner = Word1RangePartitioner.balanced(nonZerosPerWord, shards);
             double scale = window.scale();
             String binParts = new Path(dir, "_bin").toString();
@@ -255,7 +259,7 @@ public final class CooccurrenceJob {
         private final LineWords splitter;
         private final Map<String, Integer> ids;
         private final CooccurrenceWindow window;
-        private final PairCountMap map;
+        private final TieredPairCounts counts;
         private final LenientUtf8Decoder decoder = new LenientUtf8Decoder();
         private final IntList scratch = new IntList();
         private final List<String> words = new ArrayList<>();
@@ -267,12 +271,12 @@ public final class CooccurrenceJob {
         private boolean finished;
 
         PairIterator(Iterator<Text> lines, LineWords splitter, Map<String, Integer> ids, CooccurrenceWindow window,
-                     int maxPairs) {
+                     int denseWords, int maxPairs) {
             this.lines = lines;
             this.splitter = splitter;
             this.ids = ids;
             this.window = window;
-            this.map = new PairCountMap(maxPairs, this::collect);
+            this.counts = new TieredPairCounts(denseWords, maxPairs, this::collect);
         }
 
         private void collect(long key, long units) {
@@ -289,7 +293,7 @@ public final class CooccurrenceJob {
                 next = 0;
                 flushedSize = 0;
                 if (!lines.hasNext()) {
-                    map.flush();
+                    counts.finish();
                     finished = true;
                     return;
                 }
@@ -306,7 +310,7 @@ public final class CooccurrenceJob {
                         lineIds[n++] = id;
                     }
                 }
-                window.count(lineIds, n, map::add);
+                window.count(lineIds, n, counts::add);
             }
         }
 

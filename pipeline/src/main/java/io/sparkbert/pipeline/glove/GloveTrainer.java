@@ -1,5 +1,6 @@
 package io.sparkbert.pipeline.glove;
 
+import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -7,6 +8,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -69,6 +71,11 @@ public final class GloveTrainer {
     private static final int STATS_ROW = -1;
     /** Entries per cached block. */
     private static final int BLOCK_SIZE = 1 << 20;
+    /**
+     * Bytes of averaged rows per partition of the combine step, each of which reaches the driver as one
+     * task result: well below Spark's limits (spark.kryoserializer.buffer.max 64m, maxResultSize 1g).
+     */
+    private static final long COMBINE_BYTES = 16L << 20;
 
     private final GloveConfig config;
 
@@ -96,7 +103,11 @@ public final class GloveTrainer {
      * {@code context_id} (1-based ints) and {@code value} (double; a column {@code count} is accepted
      * instead, the name SPEC §4 gives it).
      */
-    public static JavaRDD<GloveEntry> readCooccurrences(SparkSession spark, String parquet) {
+    public static JavaRDD<GloveEntry> readCooccurrences(SparkSession spark, String parquet) throws IOException {
+        Path path = new Path(parquet);
+        if (!path.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(path)) {
+            throw new IllegalArgumentException("co-occurrences not found: " + parquet);
+        }
         Dataset<Row> frame = spark.read().parquet(parquet);
         List<String> columns = Arrays.asList(frame.columns());
         String valueColumn = columns.contains("value") ? "value" : "count";
@@ -156,7 +167,7 @@ public final class GloveTrainer {
             JavaPairRDD<Integer, double[]> averaged = blocks
                     .mapPartitionsWithIndex((index, it) -> localPass(index, it, shared.value(), settings), false)
                     .mapToPair(update -> update)
-                    .groupByKey(new HashPartitioner(partitions))
+                    .groupByKey(new HashPartitioner(combinePartitions(current, partitions)))
                     .mapToPair(row -> new Tuple2<>(row._1, combine(row._1, row._2)));
             // the next model starts as a copy: the broadcast's value may be this very object (local mode)
             GloveModel next = current.copy();
@@ -180,6 +191,12 @@ public final class GloveTrainer {
         } finally {
             shared.destroy();
         }
+    }
+
+    /** Partitions of the combine step: at least one per training partition, and at most ~16 MB each. */
+    static int combinePartitions(GloveModel model, int partitions) {
+        long bytes = GloveModel.bytesNeeded(model.vocabSize(), model.dim());
+        return (int) Math.max(partitions, Math.min(1_000_000, (bytes + COMBINE_BYTES - 1) / COMBINE_BYTES));
     }
 
     /**

@@ -71,8 +71,10 @@ public final class SparkProgressListener extends SparkListener {
     @Override
     public void onStageCompleted(SparkListenerStageCompleted event) {
         Stage stage = stages.remove(event.stageInfo().stageId());
-        if (stage != null && (System.nanoTime() - stage.start) > intervalNanos) {
-            LOG.info(line(stage, System.nanoTime()) + " (stage done)");
+        long now = System.nanoTime();
+        if (stage != null && now - stage.start > TimeUnit.SECONDS.toNanos(1)) {
+            LOG.info(String.format(Locale.ROOT, "%s (stage %d done in %.1f s)", line(stage, now),
+                    event.stageInfo().stageId(), (now - stage.start) / 1e9));
         }
     }
 
