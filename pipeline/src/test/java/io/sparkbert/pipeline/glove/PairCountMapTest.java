@@ -28,6 +28,22 @@ class PairCountMapTest {
     }
 
     @Test
+    void tieredCountsAddUpToTheTruthAcrossDenseAndSparseTiers() {
+        Map<Long, Long> out = new HashMap<>();
+        TieredPairCounts counts = new TieredPairCounts(8, 50, (key, units) -> out.merge(key, units, Long::sum));
+        Map<Long, Long> truth = new HashMap<>();
+        Random random = new Random(7);
+        for (int i = 0; i < 20_000; i++) {
+            int w1 = 1 + random.nextInt(30); // ids 1..8 are dense, the rest sparse
+            int w2 = 1 + random.nextInt(30);
+            counts.add(w1, w2, 3);
+            truth.merge(PairCountMap.key(w1, w2), 3L, Long::sum);
+        }
+        counts.finish();
+        assertEquals(truth, out);
+    }
+
+    @Test
     void keysRoundTrip() {
         long key = PairCountMap.key(500_000, 3);
         assertEquals(500_000, PairCountMap.word1(key));
