@@ -3,6 +3,7 @@ package io.sparkbert.jobs;
 import io.sparkbert.pipeline.corpus.CorpusPaths;
 import io.sparkbert.pipeline.corpus.DocumentParser;
 import io.sparkbert.pipeline.corpus.InputStats;
+import io.sparkbert.pipeline.glove.CooccurrenceJob;
 import io.sparkbert.pipeline.preprocess.PreprocessJob;
 import io.sparkbert.pipeline.reference.HuggingFaceBertTokenizer;
 import io.sparkbert.pipeline.reference.ReferenceVocabs;
@@ -34,7 +35,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Throughput benchmarks against reference peers (run through bin/sparkbert: the peers are not "
                 + "in the cluster jar).",
-        subcommands = {BenchCommand.Tokenize.class, BenchCommand.Preprocess.class})
+        subcommands = {BenchCommand.Tokenize.class, BenchCommand.Preprocess.class, BenchCommand.Cooccur.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -279,6 +280,104 @@ final class BenchCommand implements Runnable {
                 try (Stream<Path> walk = Files.walk(work)) {
                     walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
                 }
+            }
+        }
+    }
+
+    /** The whole cooccur job on Spark, and optionally Stanford GloVe's C tools on the same file in the same run. */
+    @Command(name = "cooccur", mixinStandardHelpOptions = true, showDefaultValues = true,
+            description = {"Throughput of the whole cooccur job (vocabulary + co-occurrences + outputs) on Spark: "
+                    + "tokens/s and non-zero pairs/s. With --peer-dir, also runs Stanford GloVe's vocab_count and "
+                    + "cooccur (built by you; not shipped) on the same text and window, and compares.",
+                "Default corpus: the bundled KJV text repeated --copies times into one file."})
+    static final class Cooccur implements Callable<Integer> {
+        @Option(names = "--input", paramLabel = "FILE", description = "A corpus file (default: bundled KJV copies).")
+        Path input;
+
+        @Option(names = "--copies", paramLabel = "N", description = "Copies of the bundled corpus.")
+        int copies;
+
+        @Option(names = "--window", paramLabel = "N", description = "Context window.")
+        int window;
+
+        @Option(names = "--peer-dir", paramLabel = "DIR", description = "Directory with GloVe's vocab_count, cooccur.")
+        Path peerDir;
+
+        @Mixin
+        ConfigOption config;
+
+        @Mixin
+        SparkSessions sparkOptions;
+
+        @Override
+        public Integer call() throws Exception {
+            Settings settings = config.settings();
+            Path work = Files.createTempDirectory("sparkbert-bench-cooccur");
+            try {
+                Path corpus = input;
+                if (corpus == null) {
+                    corpus = work.resolve("corpus.txt");
+                    List<Path> files;
+                    try (Stream<Path> walk = Files.list(DemoCommand.bundledCorpus().resolve("kjv"))) {
+                        files = walk.sorted().toList();
+                    }
+                    try (var out = Files.newOutputStream(corpus)) {
+                        for (int copy = 0; copy < copies; copy++) {
+                            for (Path file : files) {
+                                out.write(Files.readAllBytes(file));
+                            }
+                        }
+                    }
+                }
+                double mb = Files.size(corpus) / 1e6;
+                if (sparkOptions.master == null) {
+                    sparkOptions.master = "local[2]";
+                }
+                long start = System.nanoTime();
+                SparkSession spark = sparkOptions.start("bench cooccur", settings);
+                CooccurrenceJob.Result result;
+                try {
+                    var files = CorpusPaths.listFiles(List.of(corpus.toString()), spark.sparkContext().hadoopConfiguration());
+                    Path out = Files.createDirectories(work.resolve("ours"));
+                    result = CooccurrenceJob.run(spark, files, null, new CooccurrenceJob.Options(window, true, true, 5, 0,
+                            CooccurrenceJob.Tokens.WHITESPACE, true, 0, 0, 2048, 2_000_000), out.toString());
+                } finally {
+                    spark.stop();
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                System.out.printf(Locale.ROOT, "bench cooccur: %.1f MB, %,d tokens, vocabulary %,d, %,d non-zero pairs, "
+                                + "window %d: ours %.1f s (Spark session included) = %,.0f tokens/s, %,.0f pairs/s%n",
+                        mb, result.input().tokens(), result.vocabulary().size(), result.nonZeroPairs(), window, seconds,
+                        result.input().tokens() / seconds, result.nonZeroPairs() / seconds);
+                if (peerDir != null) {
+                    Path vocab = work.resolve("peer.vocab.txt");
+                    Path cooc = work.resolve("peer.bin");
+                    long peerStart = System.nanoTime();
+                    runPeer(List.of(peerDir.resolve("vocab_count").toString(), "-min-count", "5", "-verbose", "0"),
+                            corpus, vocab);
+                    runPeer(List.of(peerDir.resolve("cooccur").toString(), "-window-size", Integer.toString(window),
+                            "-symmetric", "1", "-verbose", "0", "-vocab-file", vocab.toString(), "-overflow-file",
+                            work.resolve("overflow").toString()), corpus, cooc);
+                    double peerSeconds = (System.nanoTime() - peerStart) / 1e9;
+                    boolean sameVocab = java.util.Arrays.equals(Files.readAllBytes(vocab),
+                            Files.readAllBytes(work.resolve("ours").resolve("vocab.txt")));
+                    System.out.printf(Locale.ROOT, "bench cooccur: GloVe's C tools %.1f s (one thread); ours / theirs "
+                                    + "= %.2f; vocab.txt identical: %s; records: ours %,d, theirs %,d%n", peerSeconds,
+                            seconds / peerSeconds, sameVocab, result.nonZeroPairs(), Files.size(cooc) / 16);
+                }
+                return 0;
+            } finally {
+                try (Stream<Path> walk = Files.walk(work)) {
+                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+
+        private static void runPeer(List<String> command, Path stdin, Path stdout) throws Exception {
+            Process process = new ProcessBuilder(command).redirectInput(stdin.toFile()).redirectOutput(stdout.toFile())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            if (process.waitFor() != 0) {
+                throw new SparkBert.UserError(command.get(0) + " failed with exit code " + process.exitValue());
             }
         }
     }
