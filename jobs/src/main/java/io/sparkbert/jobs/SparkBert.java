@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
             PreprocessCommand.class,
             InspectCommand.class,
             CooccurCommand.class,
+            GloveCommand.class,
+            NeighborsCommand.class,
             BenchCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class,

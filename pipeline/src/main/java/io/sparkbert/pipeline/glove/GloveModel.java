@@ -9,9 +9,9 @@ import java.util.SplittableRandom;
  * The parameters of a GloVe model and the update of Stanford's glove.c, single-threaded.
  *
  * <p><b>Reference.</b> The arithmetic follows {@code src/glove.c} of stanfordnlp/GloVe as on its master
- * branch since the gradient clipping of pull request #149 (merged January 2020, GloVe 1.2; the version
- * with {@code grad_clip_value = 100.0}, {@code -seed} and {@code W_updates1/W_updates2}). For an entry
- * (i, j, X_ij) its {@code glove_thread} computes
+ * branch after pull request #149 (gradient clipping, merged in 2020): the version with
+ * {@code grad_clip_value = 100.0}, {@code -seed}, {@code -checkpoint-every} and the
+ * {@code W_updates1/W_updates2} NaN guards. For an entry (i, j, X_ij) its {@code glove_thread} computes
  * <pre>
  *   diff  = w_i·w~_j + b_i + b~_j − log X_ij
  *   fdiff = f(X_ij)·diff                  f(x) = (x/x_max)^alpha if x &lt; x_max else 1

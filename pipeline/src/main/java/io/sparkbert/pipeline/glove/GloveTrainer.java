@@ -42,19 +42,25 @@ import scala.Tuple2;
  * during the pass, before each entry's update); their sum over the number of entries is the cost
  * printed per iteration, as glove.c prints {@code total_cost/num_lines}.
  *
- * <p><b>Why it converges.</b> All partitions optimise the same objective J = Σ f·(w_i·w~_j + b_i + b~_j
- * − log X_ij)² /2: a partition's pass is AdaGrad-SGD on a uniform random subsample of J's terms, i.e.
- * on an unbiased (up to the factor P) stochastic estimate of it, started from the common point. The
- * average of the P end points is one step of SGD with the averaged update, and averaging can only
- * shrink the disagreement between the replicas (the mean is their centre; by convexity of the squared
- * distance, the averaged point is no farther from any point than the replicas are on average), so the
- * replicas restart every iteration from consensus. This is the local-SGD / parameter-averaging scheme
- * whose convergence for smooth objectives with a decaying effective step (AdaGrad's eta/sqrt(G)) is
- * established (e.g. Zinkevich et al. 2010, Stich 2019); GloVe's objective is non-convex only through
- * the symmetric product w·w~, for which glove.c's own lock-free parallel SGD (Hogwild) works the same
- * way. Averaging per row over only the partitions that touched it keeps rare rows from being pulled
- * back to their old value by partitions that never saw them. With one partition the mean of one value
- * is that value, so training is exactly glove.c's single-threaded algorithm over the shuffled entries.
+ * <p><b>Why it converges.</b> Every partition optimises the same objective J = Σ f·(w_i·w~_j + b_i +
+ * b~_j − log X_ij)²/2: the hash shuffle splits J's terms into P uniformly random subsets, and a
+ * partition's pass is glove.c's AdaGrad-SGD on its subset, started from the common point. So each
+ * partition's displacement of a row is a stochastic descent step for J, and the new row, the start
+ * plus the mean of those displacements, is a convex combination of descent steps: for small steps
+ * (AdaGrad's per-coordinate rate eta/sqrt(G) only shrinks) it approaches the averaged gradient step of
+ * mini-batch SGD, which converges to a stationary point of the smooth objective; this is the
+ * parameter-averaging / local-SGD scheme (Zinkevich et al. 2010, "Parallelized stochastic gradient
+ * descent"; Stich 2019, "Local SGD converges fast and communicates little"). Averaging also contracts
+ * the disagreement between the replicas: after every combine they are identical again, so they drift
+ * apart by at most one pass of steps, and by convexity of the squared distance the mean is no farther
+ * from any point (an optimum included) than the replicas are on average. Averaging each row over only
+ * the partitions that touched it keeps a rare word from being pulled back to its old value by the
+ * partitions that never saw it. The accumulators G are averaged alike, so each row's rate decays as
+ * it would on one partition's share of its terms. The price of the parallelism is progress per
+ * iteration: a row touched by k partitions moves by about 1/k of what a sequential pass would move it,
+ * so more partitions need more iterations (in the tests, 2 partitions about twice as many as 1). With
+ * one partition the mean of one value is that value: training is then exactly glove.c's
+ * single-threaded algorithm over the shuffled entries, bit for bit.
  *
  * <p><b>Determinism.</b> The vectors depend on the input, the config (seed and number of partitions
  * included), never on executors, scheduling or task retries: the shuffle is a function of the seed,
@@ -63,8 +69,10 @@ import scala.Tuple2;
  * <p><b>Limits.</b> The whole model must fit on the driver: parameters and accumulators take
  * V·(2d+2)·16 bytes ({@link GloveModel#bytesNeeded}), e.g. 1.3 GB for V = 400,000 and d = 100; during an
  * iteration the driver holds the current model, its serialized broadcast and the next model, about
- * three times that. Each task holds the rows its partition touches and an int per row (8V bytes).
- * The entries themselves never reach the driver.
+ * three times that. The averaged rows reach the driver in chunks of about 16 MB (the combine step has
+ * at least that many partitions), so no single task result approaches Spark's limits. Each task holds
+ * a copy of the rows its partition touches and an int per row (8V bytes). The entries themselves never
+ * reach the driver; they stay cached on the executors (16 bytes each) for the whole training.
  */
 public final class GloveTrainer {
     /** Row id of the per-partition statistics record in the averaging shuffle. */
@@ -117,9 +125,11 @@ public final class GloveTrainer {
                         + "); expected word_id, context_id, value");
             }
         }
+        // nulls become an invalid entry (id 0, NaN), which training then reports clearly
         return frame.select("word_id", "context_id", valueColumn).javaRDD()
-                .map(row -> new GloveEntry(((Number) row.get(0)).intValue(), ((Number) row.get(1)).intValue(),
-                        ((Number) row.get(2)).doubleValue()));
+                .map(row -> new GloveEntry(row.isNullAt(0) ? 0 : ((Number) row.get(0)).intValue(),
+                        row.isNullAt(1) ? 0 : ((Number) row.get(1)).intValue(),
+                        row.isNullAt(2) ? Double.NaN : ((Number) row.get(2)).doubleValue()));
     }
 
     /** Trains on {@code entries} (ids in 1..vocabSize) and returns the final model and the costs. */
