@@ -277,9 +277,7 @@ final class BenchCommand implements Runnable {
                 }
                 return 0;
             } finally {
-                try (Stream<Path> walk = Files.walk(work)) {
-                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
+                deleteRecursively(work);
             }
         }
     }
@@ -367,9 +365,7 @@ final class BenchCommand implements Runnable {
                 }
                 return 0;
             } finally {
-                try (Stream<Path> walk = Files.walk(work)) {
-                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
+                deleteRecursively(work);
             }
         }
 
@@ -379,6 +375,13 @@ final class BenchCommand implements Runnable {
             if (process.waitFor() != 0) {
                 throw new SparkBert.UserError(command.get(0) + " failed with exit code " + process.exitValue());
             }
+        }
+    }
+
+    /** Removes a benchmark's scratch directory. */
+    static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 }
