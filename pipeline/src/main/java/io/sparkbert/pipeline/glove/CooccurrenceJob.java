@@ -29,19 +29,15 @@ import org.apache.hadoop.io.LongWritable;
 import org.apache.hadoop.io.Text;
 import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
 import org.apache.spark.Partitioner;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,10 +47,10 @@ import scala.Tuple2;
  * GloVe's vocab_count + cooccur on Spark (SPEC §4). Two passes over the corpus: word counts (combined
  * per partition, reduced on the cluster, only the vocabulary reaches the driver), then co-occurrences:
  * each task sums its pairs in {@link TieredPairCounts} (dense for frequent pairs, a bounded table that
- * flushes partial sums when full for the rest);
- * Spark SQL's hash aggregation adds them up (spilling to disk when they exceed memory); the result is
- * range-partitioned by word1 with boundaries computed from exact per-word counts and sorted, so the
- * output is GloVe's order, and the same, whatever the partitioning. Nothing of the matrix is collected.
+ * flushes partial sums when full for the rest); the partial sums are range-partitioned by word1 (ranges
+ * balanced by the words' counts) and sorted by Spark, spilling to disk when they exceed memory, and the
+ * writer adds up a pair's partial sums, which the sort puts next to each other. So the output is GloVe's
+ * order, and the same whatever the partitioning, after a single shuffle; nothing of the matrix is collected.
  */
 public final class CooccurrenceJob {
     private static final Logger LOG = LoggerFactory.getLogger(CooccurrenceJob.class);
@@ -126,51 +122,41 @@ public final class CooccurrenceJob {
                 options.minCount(), input.tokens(), input.lines());
         writeVocabulary(vocabulary, new Path(dir, "vocab.txt"), sc.hadoopConfiguration());
 
-        // pass 2: co-occurrences, combined per task in bounded memory, then aggregated by Spark SQL
+        // pass 2: co-occurrences, combined per task in bounded memory
         CooccurrenceWindow window = new CooccurrenceWindow(options.window(), options.symmetric(),
                 options.distanceWeighting());
         Broadcast<Map<String, Integer>> ids = sc.broadcast(vocabulary.ids());
         JavaRDD<Tuple2<Long, Long>> partial = lines.mapPartitions(
                 part -> new PairIterator(part, splitter.value(), ids.value(), window,
                         Math.min(options.denseWords(), vocabulary.size()), options.mapSidePairs()));
-        Dataset<Row> sums = spark.createDataset(partial.rdd(), Encoders.tuple(Encoders.LONG(), Encoders.LONG()))
-                .toDF("key", "units")
-                .groupBy("key").agg(functions.sum("units").as("units"))
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        try {
-            // exact per-word1 counts of non-zeros give balanced, deterministic output ranges
-            List<Row> perWord = sums.groupBy(functions.shiftRightUnsigned(functions.col("key"), 32).as("w1"))
-                    .agg(functions.count("*").as("n"), functions.sum("units").as("units")).collectAsList();
-            long[] nonZerosPerWord = new long[vocabulary.size() + 2];
-            long nonZeros = 0;
-            long totalUnits = 0;
-            for (Row row : perWord) {
-                nonZerosPerWord[(int) row.getLong(0)] = row.getLong(1);
-                nonZeros += row.getLong(1);
-                totalUnits += row.getLong(2);
-            }
-            int shards = options.shards() > 0 ? options.shards()
-                    : (int) Math.max(sc.defaultParallelism(), Math.min(1000, nonZeros / 4_000_000));
-            Word1RangePartitioner partitioner = Word1RangePartitioner.balanced(nonZerosPerWord, shards);
-            double scale = window.scale();
-            String binParts = new Path(dir, "_bin").toString();
-            SerializableConfiguration conf = new SerializableConfiguration(sc.hadoopConfiguration());
-            JavaRDD<Row> rows = sums.javaRDD()
-                    .mapToPair(r -> new Tuple2<>(r.getLong(0), r.getLong(1)))
-                    .repartitionAndSortWithinPartitions(partitioner)
-                    .mapPartitionsWithIndex((index, part) -> writeBinaryPart(index, part, binParts, scale, conf), true);
-            String parquet = new Path(dir, "cooccurrence.parquet").toString();
-            spark.createDataFrame(rows, SCHEMA).write().parquet(parquet);
-            List<String> parts = SparkOutputs.renamePartFiles(parquet, "part", ".parquet", sc.hadoopConfiguration());
-            concatenate(binParts, partitioner.numPartitions(), new Path(dir, "cooccurrence.bin"), sc.hadoopConfiguration());
-            long inVocab = 0;
-            for (GloveVocabulary.Entry entry : vocabulary.entries()) {
-                inVocab += entry.count();
-            }
-            return new Result(vocabulary, input, nonZeros, totalUnits / scale, inVocab, parts);
-        } finally {
-            sums.unpersist();
+        // One shuffle: partial sums go to ranges of word1 (balanced by the words' counts, known from pass 1,
+        // so the ranges are deterministic), Spark sorts each range (spilling as needed), and the writer adds
+        // up the partial sums of a pair, which arrive next to each other.
+        long[] weightPerWord = new long[vocabulary.size() + 2];
+        for (int id = 1; id <= vocabulary.size(); id++) {
+            weightPerWord[id] = vocabulary.entry(id).count();
         }
+        int shards = options.shards() > 0 ? options.shards()
+                : (int) Math.max(sc.defaultParallelism(), Math.min(1000, input.bytes() / (64L << 20)));
+        Word1RangePartitioner partitioner = Word1RangePartitioner.balanced(weightPerWord, shards);
+        double scale = window.scale();
+        String binParts = new Path(dir, "_bin").toString();
+        SerializableConfiguration conf = new SerializableConfiguration(sc.hadoopConfiguration());
+        LongAccumulator nonZeros = sc.sc().longAccumulator("non-zero pairs");
+        LongAccumulator totalUnits = sc.sc().longAccumulator("total units");
+        JavaRDD<Row> rows = partial.mapToPair(pair -> pair)
+                .repartitionAndSortWithinPartitions(partitioner)
+                .mapPartitionsWithIndex((index, part) -> writeBinaryPart(index, part, binParts, scale, conf, nonZeros,
+                        totalUnits), true);
+        String parquet = new Path(dir, "cooccurrence.parquet").toString();
+        spark.createDataFrame(rows, SCHEMA).write().parquet(parquet); // the result stage: accumulators are exact
+        List<String> parts = SparkOutputs.renamePartFiles(parquet, "part", ".parquet", sc.hadoopConfiguration());
+        concatenate(binParts, partitioner.numPartitions(), new Path(dir, "cooccurrence.bin"), sc.hadoopConfiguration());
+        long inVocab = 0;
+        for (GloveVocabulary.Entry entry : vocabulary.entries()) {
+            inVocab += entry.count();
+        }
+        return new Result(vocabulary, input, nonZeros.value(), totalUnits.value() / scale, inVocab, parts);
     }
 
     /** Splits lines into words (GloVe's way, or wordpieces) and counts what it sees. */
@@ -336,17 +322,19 @@ public final class CooccurrenceJob {
      * time (a range may hold millions of pairs). A retried task rewrites its part from the start.
      */
     private static Iterator<Row> writeBinaryPart(int index, Iterator<Tuple2<Long, Long>> sorted, String dir,
-                                                 double scale, SerializableConfiguration conf) throws IOException {
+                                                 double scale, SerializableConfiguration conf,
+                                                 LongAccumulator nonZeros, LongAccumulator totalUnits)
+            throws IOException {
         Path part = new Path(dir, String.format("part-%05d.bin", index));
         OutputStream out = new BufferedOutputStream(rawFileSystem(part, conf.value()).create(part, true), 1 << 16);
         ByteBuffer record = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
         return new Iterator<>() {
             private boolean open = true;
+            private Tuple2<Long, Long> pending = sorted.hasNext() ? sorted.next() : null;
 
             @Override
             public boolean hasNext() {
-                boolean more = sorted.hasNext();
-                if (!more && open) {
+                if (pending == null && open) {
                     open = false;
                     try {
                         out.close();
@@ -354,15 +342,27 @@ public final class CooccurrenceJob {
                         throw new UncheckedIOException(e);
                     }
                 }
-                return more;
+                return pending != null;
             }
 
             @Override
             public Row next() {
-                Tuple2<Long, Long> pair = sorted.next();
-                int w1 = PairCountMap.word1(pair._1);
-                int w2 = PairCountMap.word2(pair._1);
-                double value = pair._2 / scale;
+                long key = pending._1;
+                long units = pending._2;
+                pending = null;
+                while (sorted.hasNext()) { // partial sums of one pair are adjacent after the sort
+                    Tuple2<Long, Long> following = sorted.next();
+                    if (following._1 != key) {
+                        pending = following;
+                        break;
+                    }
+                    units = Math.addExact(units, following._2);
+                }
+                int w1 = PairCountMap.word1(key);
+                int w2 = PairCountMap.word2(key);
+                double value = units / scale;
+                nonZeros.add(1);
+                totalUnits.add(units);
                 record.clear();
                 record.putInt(w1).putInt(w2).putDouble(value);
                 try {
