@@ -1,0 +1,65 @@
+package io.sparkbert.model;
+
+import java.util.Random;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The masked-LM head and loss (SPEC §5), as Google's {@code get_masked_lm_output}.
+ *
+ * <pre>
+ * sequence [B, S, H], positions [B, P], ids [B, P], weights [B, P] (1 real prediction, 0 padding)
+ * gathered = onehot(positions, S) · sequence          [B, P, H]   (a batched matmul = gather, no loop)
+ * h        = LN(GELU(gathered·W + b))                 [B·P, H]
+ * logits   = h · tokenTableᵀ + outputBias             [B·P, V]    decoder TIED to the token embeddings
+ * nll      = -log softmax(logits)[ids]                [B·P]
+ * loss     = Σ(weights·nll) / (Σ weights + 1e-5)      scalar
+ * </pre>
+ *
+ * The decoder weight is the embedding table itself (same SDVariable in the same SameDiff graph), so the
+ * gradient of the MLM loss and the gradient from the embedding lookup add up in one parameter: that is
+ * what "tied" means, and it only holds because embeddings and heads live in ONE graph.
+ */
+public final class MlmHead {
+
+    /** Transform dense + LayerNorm, and the decoder's own output bias [V]. */
+    public record Params(SDVariable w, SDVariable b, SDVariable lnGain, SDVariable lnBias, SDVariable outputBias) {
+    }
+
+    private MlmHead() {
+    }
+
+    public static Params createParams(SameDiff sd, String prefix, BertConfig cfg, DataType dataType, Random rng) {
+        int h = cfg.hiddenSize();
+        return new Params(
+                sd.var(prefix + "/transform/w", Layers.truncatedNormal(rng, cfg.initializerRange(), dataType, h, h)),
+                sd.var(prefix + "/transform/b", Nd4j.zeros(dataType, h)),
+                sd.var(prefix + "/ln/gain", Nd4j.ones(dataType, h)),
+                sd.var(prefix + "/ln/bias", Nd4j.zeros(dataType, h)),
+                sd.var(prefix + "/output_bias", Nd4j.zeros(dataType, cfg.vocabSize())));
+    }
+
+    /** Logits [B·P, V] at the masked positions. */
+    public static SDVariable logits(SameDiff sd, SDVariable sequence, SDVariable positions, SDVariable tokenTable,
+                                    Params p, BertConfig cfg, int seqLen) {
+        int hidden = cfg.hiddenSize();
+        SDVariable select = sd.oneHot(positions.castTo(DataType.INT), seqLen, -1, 1.0, 0.0, sequence.dataType());
+        SDVariable gathered = sd.mmul(select, sequence, false, false, false).reshape(-1, hidden); // [B·P, H]
+        SDVariable h = Layers.gelu(sd, Layers.dense(gathered, p.w(), p.b()));
+        h = Layers.layerNorm(sd, h, p.lnGain(), p.lnBias(), cfg.layerNormEps());
+        return sd.mmul(h, tokenTable, false, true, false).add(p.outputBias());               // [B·P, V]
+    }
+
+    /** The weighted mean negative log-likelihood, Σ(w·nll)/(Σw + 1e-5). */
+    public static SDVariable loss(SameDiff sd, SDVariable logits, SDVariable ids, SDVariable weights, BertConfig cfg) {
+        SDVariable logProbs = sd.nn().logSoftmax(logits);   // last axis; the (x, dim) overload fails in backprop in M2.1
+        SDVariable target = sd.oneHot(ids.castTo(DataType.INT).reshape(-1), cfg.vocabSize(), -1, 1.0, 0.0,
+                logits.dataType());
+        SDVariable nll = logProbs.mul(target).sum(1).neg();                                    // [B·P]
+        SDVariable w = weights.castTo(logits.dataType()).reshape(-1);
+        return nll.mul(w).sum().div(w.sum().add(1e-5));
+    }
+}

@@ -1,0 +1,83 @@
+package io.sparkbert.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** GELU (exact erf form), LayerNorm (eps 1e-12) and dropout against plain Java. */
+class LayersTest {
+
+    private static final DataType D = DataType.DOUBLE;
+
+    private static double[] eval(SameDiff sd, SDVariable v) {
+        return sd.outputSingle(new HashMap<>(), v.name()).reshape(-1).toDoubleVector();
+    }
+
+    @Test
+    void geluIsTheExactErfFormAndStockGelusAreApproximations() {
+        double[] xs = new double[81];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = -4.0 + 0.1 * i;
+        }
+        double[] expected = new double[xs.length];
+        for (int i = 0; i < xs.length; i++) {
+            expected[i] = JavaReference.gelu(xs[i]);
+        }
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.constant(Nd4j.create(xs));
+        assertArrayEquals(expected, eval(sd, Layers.gelu(sd, x)), 1e-12);
+        double stock = maxDiff(expected, eval(sd, sd.nn().gelu(x)));
+        double precise = maxDiff(expected, eval(sd, sd.nn().preciseGelu(x)));
+        System.out.println("exact GELU vs sd.nn().gelu: " + stock + ", vs sd.nn().preciseGelu: " + precise);
+        assertTrue(stock > 1e-6, "sd.nn().gelu unexpectedly exact: " + stock);
+    }
+
+    private static double maxDiff(double[] a, double[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+
+    @Test
+    void layerNormMatchesPlainJavaWithTinyEpsilon() {
+        double[][] x = {{1, 2, 3, 4}, {-1, 0.5, 0.25, 8}, {3, 3, 3, 3.000001}};
+        double[] gain = {1, 2, 0.5, -1};
+        double[] bias = {0, 0.1, -0.2, 0.3};
+        SameDiff sd = SameDiff.create();
+        SDVariable out = Layers.layerNorm(sd, sd.constant(Nd4j.create(x)), sd.constant(Nd4j.create(gain)),
+                sd.constant(Nd4j.create(bias)), 1e-12);
+        double[][] expected = JavaReference.layerNorm(x, gain, bias, 1e-12);
+        INDArray ours = sd.outputSingle(new HashMap<>(), out.name());
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(expected[i], ours.getRow(i).toDoubleVector(), 1e-9);
+        }
+    }
+
+    @Test
+    void dropoutKeepsTheExpectationAndZeroRateIsIdentity() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.constant(Nd4j.ones(D, 200, 100));
+        assertEquals(x, Layers.dropout(sd, x, 0.0));
+        double[] dropped = eval(sd, Layers.dropout(sd, x, 0.25));
+        int zeros = 0;
+        double sum = 0;
+        for (double v : dropped) {
+            assertTrue(v == 0.0 || Math.abs(v - 1.0 / 0.75) < 1e-12, "value " + v);
+            zeros += v == 0.0 ? 1 : 0;
+            sum += v;
+        }
+        assertEquals(0.25, zeros / 20000.0, 0.02);
+        assertEquals(1.0, sum / 20000.0, 0.03);
+    }
+}
