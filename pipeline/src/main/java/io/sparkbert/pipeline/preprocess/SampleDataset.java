@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkbert.pipeline.corpus.InputStats;
 import io.sparkbert.pipeline.samples.SampleStats;
 import io.sparkbert.pipeline.tokenizer.Vocab;
+import io.sparkbert.pipeline.util.AtomicDirectory;
 import io.sparkbert.pipeline.util.CodeVersion;
 import io.sparkbert.pipeline.util.OutputExistsException;
 import java.io.IOException;
@@ -24,7 +25,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
@@ -46,14 +46,15 @@ public final class SampleDataset {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path dir;
+    private final AtomicDirectory directory;
     private final FileSystem fs;
     private final Configuration hadoop;
 
     public SampleDataset(String dir, Configuration hadoop) throws IOException {
         this.dir = new Path(dir);
         this.hadoop = hadoop;
-        FileSystem fileSystem = this.dir.getFileSystem(hadoop);
-        this.fs = fileSystem instanceof LocalFileSystem local ? local.getRawFileSystem() : fileSystem;
+        this.directory = new AtomicDirectory(dir, hadoop);
+        this.fs = directory.fileSystem();
     }
 
     public Path path() {
@@ -90,7 +91,7 @@ public final class SampleDataset {
 
     /** A new hidden staging directory beside the dataset, for a full run. */
     public Path newStagingDirectory() {
-        return new Path(dir.getParent(), "." + dir.getName() + ".tmp-" + UUID.randomUUID());
+        return directory.newStaging();
     }
 
     /** A new hidden staging directory inside the dataset, for an incremental run. */
@@ -107,18 +108,7 @@ public final class SampleDataset {
         writeVocab(new Path(staging, VOCAB), vocab);
         writeJson(new Path(staging, REPORT), report);
         writeJson(new Path(staging, MANIFEST), manifest);
-        Path old = null;
-        if (fs.exists(dir)) {
-            if (!overwrite) {
-                throw new OutputExistsException(dir.toString());
-            }
-            old = new Path(dir.getParent(), "." + dir.getName() + ".old-" + UUID.randomUUID());
-            rename(dir, old);
-        }
-        rename(staging, dir);
-        if (old != null) {
-            fs.delete(old, true);
-        }
+        directory.commit(staging, overwrite);
     }
 
     /**
