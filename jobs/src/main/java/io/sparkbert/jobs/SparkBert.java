@@ -24,6 +24,8 @@ import picocli.CommandLine.Command;
             CooccurCommand.class,
             GloveCommand.class,
             NeighborsCommand.class,
+            InitCommand.class,
+            FillMaskCommand.class,
             BenchCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class,

@@ -1,0 +1,58 @@
+package io.sparkbert.jobs;
+
+import io.sparkbert.model.BertConfig;
+import io.sparkbert.model.BertModel;
+import io.sparkbert.model.checkpoint.Checkpoint;
+import io.sparkbert.pipeline.tokenizer.Vocab;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** A fresh, randomly initialised BERT checkpoint. */
+@Command(name = "init", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Create a fresh BERT checkpoint (SPEC §5): truncated-normal(0.02) weights, zero biases, unit "
+                + "LayerNorm gains.",
+            "Writes CKPT/model.zip (DL4J), CKPT/config.json and CKPT/vocab.txt. Presets: conf/model/*.conf."})
+final class InitCommand implements Callable<Integer> {
+    @Option(names = "--preset", paramLabel = "NAME", description = "tiny, mini, small, medium, base or large.")
+    String preset;
+
+    @Option(names = "--vocab", required = true, paramLabel = "FILE", description = "BERT vocab.txt.")
+    Path vocab;
+
+    @Option(names = "--output", required = true, paramLabel = "CKPT", description = "The checkpoint directory.")
+    Path output;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the initialisation.")
+    long seed;
+
+    @Option(names = "--max-seq-length", paramLabel = "N", description = "Tokens per sample the model takes.")
+    int maxSeqLength;
+
+    @Option(names = "--max-predictions", paramLabel = "N", description = "Masked positions per sample.")
+    int maxPredictions;
+
+    @Option(names = "--cased", negatable = true, description = "The vocabulary is cased.")
+    boolean cased;
+
+    @Option(names = "--overwrite", negatable = true, description = "Replace an existing checkpoint.")
+    boolean overwrite;
+
+    @Mixin
+    ConfigOption config;
+
+    @Override
+    public Integer call() throws Exception {
+        Vocab vocabulary = Vocab.load(vocab);
+        BertConfig bert = BertConfig.preset(preset, vocabulary.size());
+        ComputationGraph graph = BertModel.build(bert, maxSeqLength, maxPredictions, seed);
+        Checkpoint.write(output, graph, vocabulary, !cased, overwrite);
+        System.err.printf(java.util.Locale.ROOT, "init: %s, %,d parameters (L%d H%d A%d, vocab %,d) -> %s%n", preset,
+                graph.numParams(), bert.numHiddenLayers(), bert.hiddenSize(), bert.numAttentionHeads(),
+                vocabulary.size(), output);
+        return 0;
+    }
+}

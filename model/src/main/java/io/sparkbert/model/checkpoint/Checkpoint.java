@@ -1,0 +1,120 @@
+package io.sparkbert.model.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkbert.model.BertConfig;
+import io.sparkbert.model.BertModel;
+import io.sparkbert.model.BertPretrainingLayer;
+import io.sparkbert.pipeline.tokenizer.Vocab;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+
+/**
+ * A checkpoint directory, everything needed to load a model and nothing else: {@code model.zip} (DL4J's
+ * model file, with the updater state), {@code config.json} (our BERT configuration, in BERT's field names,
+ * plus the sample geometry) and {@code vocab.txt}. Written into a hidden sibling directory and renamed into
+ * place, so a half-written checkpoint never looks finished.
+ */
+public final class Checkpoint {
+    public static final String MODEL = "model.zip";
+    public static final String CONFIG = "config.json";
+    public static final String VOCAB = "vocab.txt";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** A loaded checkpoint. */
+    public record Loaded(ComputationGraph graph, BertConfig config, Vocab vocab, boolean uncased) {
+        public int seqLen() {
+            return BertModel.layer(graph).seqLen();
+        }
+
+        public int maxPredictions() {
+            return BertModel.layer(graph).maxPredictions();
+        }
+    }
+
+    private Checkpoint() {
+    }
+
+    /** Writes a checkpoint directory; refuses to replace an existing one unless {@code overwrite}. */
+    public static void write(Path dir, ComputationGraph graph, Vocab vocab, boolean uncased, boolean overwrite)
+            throws IOException {
+        if (Files.exists(dir) && !overwrite) {
+            throw new IllegalArgumentException("checkpoint " + dir + " already exists; pass --overwrite to replace it");
+        }
+        Path parent = dir.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path staging = parent.resolve("." + dir.getFileName() + ".tmp-" + UUID.randomUUID());
+        Files.createDirectories(staging);
+        try {
+            ModelSerializer.writeModel(graph, staging.resolve(MODEL).toFile(), true);
+            vocab.write(staging.resolve(VOCAB));
+            JSON.writeValue(staging.resolve(CONFIG).toFile(), configJson(BertModel.layer(graph), uncased));
+            if (Files.exists(dir)) {
+                Path old = parent.resolve("." + dir.getFileName() + ".old-" + UUID.randomUUID());
+                Files.move(dir, old);
+                Files.move(staging, dir);
+                delete(old);
+            } else {
+                Files.move(staging, dir);
+            }
+        } finally {
+            if (Files.exists(staging)) {
+                delete(staging);
+            }
+        }
+    }
+
+    /** Loads a checkpoint; a clear error names what is missing or inconsistent. */
+    public static Loaded read(Path dir) throws IOException {
+        for (String name : new String[] {MODEL, CONFIG, VOCAB}) {
+            if (!Files.isRegularFile(dir.resolve(name))) {
+                throw new IllegalArgumentException("not a checkpoint: " + dir.resolve(name) + " is missing");
+            }
+        }
+        JsonNode config = JSON.readTree(dir.resolve(CONFIG).toFile());
+        Vocab vocab = Vocab.load(dir.resolve(VOCAB));
+        ComputationGraph graph = ModelSerializer.restoreComputationGraph(dir.resolve(MODEL).toFile(), true);
+        BertConfig bert = BertModel.layer(graph).bertConfig();
+        if (bert.vocabSize() != vocab.size()) {
+            throw new IllegalArgumentException("checkpoint " + dir + ": the model has " + bert.vocabSize()
+                    + " token embeddings but vocab.txt has " + vocab.size() + " tokens");
+        }
+        return new Loaded(graph, bert, vocab, config.path("do_lower_case").asBoolean(true));
+    }
+
+    static ObjectNode configJson(BertPretrainingLayer layer, boolean uncased) {
+        BertConfig c = layer.bertConfig();
+        ObjectNode json = JSON.createObjectNode();
+        json.put("format", "sparkbert-checkpoint");
+        json.put("vocab_size", c.vocabSize());
+        json.put("hidden_size", c.hiddenSize());
+        json.put("num_hidden_layers", c.numHiddenLayers());
+        json.put("num_attention_heads", c.numAttentionHeads());
+        json.put("intermediate_size", c.intermediateSize());
+        json.put("hidden_act", c.hiddenAct());
+        json.put("hidden_dropout_prob", c.hiddenDropoutProb());
+        json.put("attention_probs_dropout_prob", c.attentionProbsDropoutProb());
+        json.put("max_position_embeddings", c.maxPositionEmbeddings());
+        json.put("type_vocab_size", c.typeVocabSize());
+        json.put("initializer_range", c.initializerRange());
+        json.put("layer_norm_eps", c.layerNormEps());
+        json.put("max_seq_length", layer.seqLen());
+        json.put("max_predictions_per_seq", layer.maxPredictions());
+        json.put("do_lower_case", uncased);
+        json.put("seed", layer.seed());
+        return json;
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
