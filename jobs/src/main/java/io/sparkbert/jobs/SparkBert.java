@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             NeighborsCommand.class,
             InitCommand.class,
             FillMaskCommand.class,
+            InferCommand.class,
             BenchCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class,
