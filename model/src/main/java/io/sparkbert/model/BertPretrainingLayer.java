@@ -61,9 +61,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * rates of its config: a dropout-free config (both rates 0) is correct everywhere; a config with dropout
  * is a TRAINING network (its {@code output()} is stochastic). For evaluation/inference use
  * {@link BertModel#forInference}, which copies the parameters into a dropout-free network.
- * Measured caveat (not of this class): {@link Layers#dropout} currently draws the SAME keep mask at every
- * execution of a graph (its uniform op repeats its values), so dropout is a fixed mask, not a fresh one
- * per step, until that is fixed in Layers.
+ * {@link Layers#dropout} draws a fresh keep mask at every execution (forward and backprop are separate
+ * executions, so they draw different masks; see {@link Layers.FreshRandomness}).
  *
  * <p>The sequence length S and the number of predictions P are fixed (part of the graph); the batch
  * dimension is free. Train with {@code WorkspaceMode.NONE} (NOTES-stack.md, bug 2).

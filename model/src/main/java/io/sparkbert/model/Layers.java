@@ -2,10 +2,16 @@ package io.sparkbert.model;
 
 import java.util.Random;
 
+import org.nd4j.autodiff.listeners.At;
+import org.nd4j.autodiff.listeners.BaseListener;
+import org.nd4j.autodiff.listeners.Listener;
+import org.nd4j.autodiff.listeners.Operation;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.random.custom.DistributionUniform;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -61,7 +67,26 @@ public final class Layers {
      * nothing has to be rescaled at inference. A rate of 0 adds no op at all (the graph used for gradient
      * checks and inference is then deterministic). The keep mask is drawn from a uniform op with the
      * runtime shape of x; SameDiff's own dropout ops are avoided because their backprop is not
-     * supported in SameDiff.
+     * supported in SameDiff (and the legacy {@code DropOutInverted} op needs a static shape, so it fails
+     * on the free batch dimension).
+     *
+     * <h2>Fresh mask per execution ({@link FreshRandomness})</h2>
+     * In M2.1 a custom random op run by SameDiff repeats the SAME values at every execution: the
+     * {@code InferenceSession} executes each op through its own cached native {@code OpContext}, which
+     * it creates with {@code buildContext()} but never gives {@code setRngStates(...)}; the native
+     * {@code randomuniform} op draws from that context's generator (no seed argument exists), whose state
+     * is the fixed default. {@code Nd4j.getRandom().setSeed} therefore has no effect on the graph (only
+     * {@code Nd4j.exec(op)} without a context copies the global state, and even that does not advance it).
+     * The fix: the first dropout added to a graph registers a {@link FreshRandomness} listener on it,
+     * which, right before every execution of a {@link DistributionUniform} op, sets the op context's RNG
+     * states from two draws of {@code Nd4j.getRandom()} (so the mask changes at every execution and is
+     * reproducible after {@code Nd4j.getRandom().setSeed}). SameDiff also runs the listeners of a graph in
+     * the gradient function ({@code calculateGradients}, DL4J's backprop of a SameDiff layer), so training
+     * gets a fresh mask per step. The mask is not differentiated: its only input is the integer shape.
+     * Listeners are not serialised with a SameDiff graph: one re-loaded with {@code SameDiff.load} needs
+     * {@code sd.addListeners(new Layers.FreshRandomness())} again (DL4J layers rebuild their graph, so
+     * they get it back by themselves). Note the forward pass and the backprop pass of one DL4J step are
+     * separate executions, so they draw different masks; the gradient uses one consistent mask.
      */
     public static SDVariable dropout(SameDiff sd, SDVariable x, double rate) {
         if (rate == 0.0) {
@@ -70,9 +95,40 @@ public final class Layers {
         if (rate < 0.0 || rate >= 1.0) {
             throw new IllegalArgumentException("dropout rate must be in [0, 1), got " + rate);
         }
+        FreshRandomness.register(sd);
         SDVariable uniform = new DistributionUniform(sd, sd.shape(x), 0.0, 1.0, x.dataType()).outputVariable();
         SDVariable keep = uniform.gte(rate).castTo(x.dataType());
         return x.mul(keep).mul(1.0 / (1.0 - rate));
+    }
+
+    /**
+     * Gives every {@link DistributionUniform} op of a SameDiff graph new RNG states, drawn from
+     * {@code Nd4j.getRandom()}, before each of its executions (see {@link #dropout} for why).
+     */
+    public static final class FreshRandomness extends BaseListener {
+
+        /** Adds the listener to {@code sd} unless it already has one. */
+        public static void register(SameDiff sd) {
+            for (Listener l : sd.getListeners()) {
+                if (l instanceof FreshRandomness) {
+                    return;
+                }
+            }
+            sd.addListeners(new FreshRandomness());
+        }
+
+        @Override
+        public boolean isActive(Operation operation) {
+            return true;
+        }
+
+        @Override
+        public void preOpExecution(SameDiff sd, At at, SameDiffOp op, OpContext opContext) {
+            if (op.getOp() instanceof DistributionUniform && opContext != null) {
+                org.nd4j.linalg.api.rng.Random rng = Nd4j.getRandom();
+                opContext.setRngStates(rng.nextLong(), rng.nextLong());
+            }
+        }
     }
 
     /**

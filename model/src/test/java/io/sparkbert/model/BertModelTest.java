@@ -227,4 +227,21 @@ class BertModelTest {
         assertTrue(BertModel.output(inference, mds.getFeatures()).nspLogits().equalsWithEps(nspRef, 1e-5));
         assertEquals(cfg.withoutDropout(), BertModel.layer(inference).bertConfig());
     }
+
+    @Test
+    void dropoutNetworkDrawsAFreshMaskAtEveryExecution() {
+        BertConfig cfg = new BertConfig(20, 8, 1, 2, 16, "gelu", 0.1, 0.1, 16, 2, 0.02, 1e-12);
+        ComputationGraph graph = BertModel.build(cfg, S, P, 11, DataType.FLOAT, new NoOp());
+        MultiDataSet mds = data(DataType.FLOAT);
+        INDArray o1 = graph.output(false, mds.getFeatures())[0];
+        INDArray o2 = graph.output(false, mds.getFeatures())[0];
+        assertTrue(!o1.equalsWithEps(o2, 1e-6), "same dropout mask in two forward passes");
+        graph.setInputs(mds.getFeatures());
+        graph.setLabels(mds.getLabels());
+        graph.computeGradientAndScore();
+        INDArray g1 = graph.gradient().gradient().dup();
+        graph.computeGradientAndScore();
+        INDArray g2 = graph.gradient().gradient().dup();
+        assertTrue(!g1.equalsWithEps(g2, 1e-6), "same dropout mask in two backprop passes");
+    }
 }

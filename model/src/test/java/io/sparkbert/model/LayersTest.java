@@ -2,9 +2,11 @@ package io.sparkbert.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -79,5 +81,48 @@ class LayersTest {
         }
         assertEquals(0.25, zeros / 20000.0, 0.02);
         assertEquals(1.0, sum / 20000.0, 0.03);
+    }
+
+    /** Fraction of exact zeros. */
+    private static double zeroFraction(INDArray a) {
+        return a.eq(0.0).castTo(DataType.DOUBLE).meanNumber().doubleValue();
+    }
+
+    @Test
+    void dropoutDrawsAFreshMaskAtEveryExecutionOfTheSameTrainingGraph() {
+        double rate = 0.25;
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", D, -1, 50);
+        SDVariable w = sd.var("w", Nd4j.rand(D, 50, 40).addi(0.5));        // all products > 0: zeros are dropped units
+        SDVariable h = x.mmul(w);
+        SDVariable dropped = Layers.dropout(sd, h, rate);
+        SDVariable undropped = Layers.dropout(sd, h, 0.0);
+        assertEquals(h, undropped);
+        sd.setLossVariables(dropped.sum());
+        Map<String, INDArray> feed = Map.of("x", Nd4j.rand(D, 100, 50).addi(0.5));
+
+        INDArray hOut = sd.outputSingle(feed, h.name());
+        INDArray first = sd.outputSingle(feed, dropped.name());
+        INDArray second = sd.outputSingle(feed, dropped.name());
+        assertNotEquals(first, second, "same dropout mask at two executions");
+        for (INDArray out : new INDArray[] {first, second}) {
+            assertEquals(rate, zeroFraction(out), 0.02);
+            INDArray kept = out.neq(0.0).castTo(D);
+            assertEquals(hOut.mul(kept).div(1 - rate), out);          // kept units scaled by 1/(1-rate)
+        }
+        // the mask differs between the two masks in about 2·rate·(1-rate) of the units
+        double differ = first.eq(0.0).neq(second.eq(0.0)).castTo(D).meanNumber().doubleValue();
+        assertEquals(2 * rate * (1 - rate), differ, 0.03);
+
+        // the gradient (a training step) also gets a fresh mask each time: dL/dw = xᵀ·keep/(1-rate)
+        INDArray g1 = sd.calculateGradients(feed, "w").get("w");
+        INDArray g2 = sd.calculateGradients(feed, "w").get("w");
+        assertNotEquals(g1, g2, "same dropout mask in two gradient computations");
+
+        // reproducible for a seed of ND4J's global RNG
+        Nd4j.getRandom().setSeed(7);
+        INDArray a = sd.outputSingle(feed, dropped.name());
+        Nd4j.getRandom().setSeed(7);
+        assertEquals(a, sd.outputSingle(feed, dropped.name()));
     }
 }
