@@ -35,7 +35,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Throughput benchmarks against reference peers (run through bin/sparkbert: the peers are not "
                 + "in the cluster jar).",
-        subcommands = {BenchCommand.Tokenize.class, BenchCommand.Preprocess.class, BenchCommand.Cooccur.class})
+        subcommands = {BenchCommand.Tokenize.class, BenchCommand.Preprocess.class, BenchCommand.Cooccur.class,
+            BenchCommand.Attention.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -375,6 +376,24 @@ final class BenchCommand implements Runnable {
             if (process.waitFor() != 0) {
                 throw new SparkBert.UserError(command.get(0) + " failed with exit code " + process.exitValue());
             }
+        }
+    }
+
+    /** Our SameDiff attention vs the stock op, and a bert-mini training step against ND4J's sgemm peak. */
+    @Command(name = "attention", mixinStandardHelpOptions = true,
+            description = {"Forward+backward of our attention vs SameDiff's stock multiHeadDotProductAttention (batch 32, "
+                    + "seq 128, H 256, 4 heads), a full bert-mini training step, and ND4J's sgemm peak (2048^3 float "
+                    + "matmul) measured in the same run.",
+                "Arguments key=value override the sizes: batch seq hidden heads layers intermediate vocab predictions "
+                    + "gemm reps attReps steps stepBatch."})
+    static final class Attention implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(paramLabel = "KEY=VALUE", arity = "0..*", description = "Size overrides.")
+        List<String> overrides = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            io.sparkbert.model.bench.AttentionBenchmark.main(overrides.toArray(String[]::new));
+            return 0;
         }
     }
 
