@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkbert.model.BertInference;
+import io.sparkbert.model.MaskFiller;
 import io.sparkbert.model.checkpoint.Checkpoint;
 import io.sparkbert.pipeline.tokenizer.BertTokenizer;
 import io.sparkbert.pipeline.tokenizer.IntList;
@@ -113,11 +114,11 @@ final class InferCommand implements Callable<Integer> {
             IntList ids = new IntList();
             IntList types = new IntList();
             ids.add(vocab.clsId());
-            encode(json.get("text_a").asText(), tokenizer, vocab, ids);
+            MaskFiller.encodeWithMasks(json.get("text_a").asText(), tokenizer, vocab, ids);
             ids.add(vocab.sepId());
             int segmentA = ids.size();
             if (json.hasNonNull("text_b")) {
-                encode(json.get("text_b").asText(), tokenizer, vocab, ids);
+                MaskFiller.encodeWithMasks(json.get("text_b").asText(), tokenizer, vocab, ids);
                 ids.add(vocab.sepId());
             }
             List<Integer> masks = new ArrayList<>();
@@ -141,16 +142,6 @@ final class InferCommand implements Callable<Integer> {
                     + " masked positions; the model predicts " + model.maxPredictions());
         }
         return request;
-    }
-
-    private static void encode(String text, BertTokenizer tokenizer, Vocab vocab, IntList out) {
-        String[] parts = text.split("\\[MASK\\]", -1);
-        for (int i = 0; i < parts.length; i++) {
-            if (i > 0) {
-                out.add(vocab.maskId());
-            }
-            tokenizer.encode(parts[i], out);
-        }
     }
 
     private static List<String> run(BertInference model, List<Request> batch, boolean withSequenceOutput)
