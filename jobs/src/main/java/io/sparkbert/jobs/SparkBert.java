@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             GloveCommand.class,
             NeighborsCommand.class,
             InitCommand.class,
+            PretrainCommand.class,
             FillMaskCommand.class,
             InferCommand.class,
             BenchCommand.class,

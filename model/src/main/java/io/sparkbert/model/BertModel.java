@@ -3,6 +3,7 @@ package io.sparkbert.model;
 import java.util.List;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
@@ -63,11 +64,25 @@ public final class BertModel {
     /** An initialised network; parameters equal {@link BertPretraining#createParams}(cfg, dataType, seed). */
     public static ComputationGraph build(BertConfig cfg, int seqLen, int maxPredictions, long seed,
                                          DataType dataType, IUpdater updater) {
+        return build(cfg, seqLen, maxPredictions, seed, dataType, new Optimizer(updater, 0, 0));
+    }
+
+    /** An initialised network with the given optimizer (see {@link Optimizer#adamW} for BERT's). */
+    public static ComputationGraph build(BertConfig cfg, int seqLen, int maxPredictions, long seed,
+                                         DataType dataType, Optimizer optimizer) {
         BertPretrainingLayer layer = new BertPretrainingLayer(cfg, seqLen, maxPredictions, seed);
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+        NeuralNetConfiguration.Builder builder = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(dataType)
-                .updater(updater)
+                .updater(optimizer.updater());
+        if (optimizer.weightDecay() > 0) {
+            builder.weightDecay(optimizer.weightDecay(), true);
+        }
+        if (optimizer.clipNorm() > 0) {
+            builder.gradientNormalization(GradientNormalization.ClipL2PerLayer)
+                    .gradientNormalizationThreshold(optimizer.clipNorm());
+        }
+        ComputationGraphConfiguration conf = builder
                 .trainingWorkspaceMode(WorkspaceMode.NONE)
                 .inferenceWorkspaceMode(WorkspaceMode.NONE)
                 .graphBuilder()

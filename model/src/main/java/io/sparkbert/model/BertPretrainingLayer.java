@@ -6,7 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import java.util.Collection;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.learning.regularization.Regularization;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
 import org.nd4j.autodiff.samediff.SDIndex;
@@ -73,6 +77,9 @@ public class BertPretrainingLayer extends SameDiffOutputLayer {
     public static final String ACTIVATIONS = "activations";
     /** The name of the loss variable DL4J differentiates (B · loss). */
     public static final String SUMMED_LOSS = "summed_loss";
+    /** BERT's MLM and NSP losses inside the layer's graph (see {@link BertPretraining}). */
+    public static final String MLM_LOSS = "mlm_loss";
+    public static final String NSP_LOSS = "nsp_loss";
 
     // BertConfig, field by field: DL4J serialises layer configs with Jackson (model zip, Spark broadcast)
     @JsonProperty
@@ -281,6 +288,37 @@ public class BertPretrainingLayer extends SameDiffOutputLayer {
             }
         }
         throw new IllegalArgumentException("unexpected parameter holder " + o.getClass().getName());
+    }
+
+    /**
+     * Our runtime layer ({@link BertPretrainingLayerImpl}): DL4J's SameDiff output layer, but one graph
+     * execution per training step instead of two. Same steps as DL4J's own {@code instantiate}.
+     */
+    @Override
+    public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
+                                                       Collection<TrainingListener> trainingListeners,
+                                                       int layerIndex, INDArray layerParamsView,
+                                                       boolean initializeParams, DataType networkDataType) {
+        BertPretrainingLayerImpl layer = new BertPretrainingLayerImpl(conf, networkDataType);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(layerParamsView);
+        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
+        layer.setParamTable(paramTable);
+        layer.setConf(conf);
+        return layer;
+    }
+
+    /**
+     * Decoupled weight decay (SPEC §5) applies to weight matrices only: as in Google's BERT
+     * ({@code exclude_from_weight_decay=["LayerNorm", "layer_norm", "bias"]}), LayerNorm gains and all
+     * biases get none. DL4J would treat the gains as weights (they are not bias parameters).
+     */
+    @Override
+    public List<Regularization> getRegularizationByParam(String paramName) {
+        if (paramName.endsWith("gain") || !getLayerParams().isWeightParam(paramName)) {
+            return List.of();
+        }
+        return super.getRegularizationByParam(paramName);
     }
 
     @Override

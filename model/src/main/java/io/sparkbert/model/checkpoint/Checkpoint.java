@@ -45,6 +45,15 @@ public final class Checkpoint {
     /** Writes a checkpoint directory; refuses to replace an existing one unless {@code overwrite}. */
     public static void write(Path dir, ComputationGraph graph, Vocab vocab, boolean uncased, boolean overwrite)
             throws IOException {
+        write(dir, graph, vocab, uncased, overwrite, java.util.Map.of());
+    }
+
+    /**
+     * Writes a checkpoint directory with additional files (name to content, e.g. a training run's
+     * {@code state.json}), all in the same atomic rename.
+     */
+    public static void write(Path dir, ComputationGraph graph, Vocab vocab, boolean uncased, boolean overwrite,
+                             java.util.Map<String, byte[]> extraFiles) throws IOException {
         if (Files.exists(dir) && !overwrite) {
             throw new IllegalArgumentException("checkpoint " + dir + " already exists; pass --overwrite to replace it");
         }
@@ -56,6 +65,9 @@ public final class Checkpoint {
             ModelSerializer.writeModel(graph, staging.resolve(MODEL).toFile(), true);
             vocab.write(staging.resolve(VOCAB));
             JSON.writeValue(staging.resolve(CONFIG).toFile(), configJson(BertModel.layer(graph), uncased));
+            for (var extra : extraFiles.entrySet()) {
+                Files.write(staging.resolve(extra.getKey()), extra.getValue());
+            }
             if (Files.exists(dir)) {
                 Path old = parent.resolve("." + dir.getFileName() + ".old-" + UUID.randomUUID());
                 Files.move(dir, old);

@@ -1,0 +1,156 @@
+package io.sparkbert.jobs;
+
+import io.sparkbert.model.train.Evaluation;
+import io.sparkbert.model.train.PretrainConfig;
+import io.sparkbert.model.train.Pretrainer;
+import io.sparkbert.model.train.RunDirectory;
+import io.sparkbert.pipeline.corpus.CorpusPaths;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** BERT pretraining on Spark: the thin command-line glue over {@link Pretrainer}. */
+@Command(name = "pretrain", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Pretrain BERT (MLM + NSP) on preprocessed samples, data-parallel on Spark with DL4J's "
+                + "parameter averaging (SPEC §5, §6).",
+            "RUN_DIR gets metrics.jsonl, curves.svg, unigram_baseline.json and checkpoints/step-NNNNNN (+ latest). "
+                + "Rerunning the same command resumes from the latest checkpoint with the same data order."})
+final class PretrainCommand implements Callable<Integer> {
+    @Option(names = "--data", required = true, paramLabel = "DIR[,DIR...]",
+            description = "Preprocessed datasets (bin/sparkbert preprocess output).")
+    String data;
+
+    @Option(names = "--output", required = true, paramLabel = "RUN_DIR", description = "The run directory.")
+    Path output;
+
+    @Option(names = "--preset", paramLabel = "NAME", description = "A fresh model: tiny, mini, small, medium, base, large.")
+    String preset;
+
+    @Option(names = "--init", paramLabel = "CKPT", description = "Start from this checkpoint's parameters instead.")
+    Path init;
+
+    @Option(names = "--eval-data", paramLabel = "DIR[,DIR...]", description = "Held-out datasets.")
+    String evalData;
+
+    @Option(names = "--eval-fraction", paramLabel = "F", description = "Held-out share when no --eval-data.")
+    double evalFraction;
+
+    @Option(names = "--eval-max-samples", paramLabel = "N", description = "Held-out samples per evaluation.")
+    int evalMaxSamples;
+
+    @Option(names = "--steps", paramLabel = "N", description = "Total optimizer steps.")
+    int steps;
+
+    @Option(names = "--max-minutes", paramLabel = "M", description = "Stop after M minutes (0 = no limit).")
+    double maxMinutes;
+
+    @Option(names = "--batch-size-per-worker", paramLabel = "B", description = "Samples per batch per worker.")
+    int batchSizePerWorker;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Data-parallel workers (0 = default parallelism).")
+    int workers;
+
+    @Option(names = "--averaging-frequency", paramLabel = "K", description = "Steps between parameter averages.")
+    int averagingFrequency;
+
+    @Option(names = "--learning-rate", paramLabel = "LR", description = "Peak learning rate.")
+    double learningRate;
+
+    @Option(names = "--warmup-steps", paramLabel = "W", description = "Linear warm-up steps.")
+    int warmupSteps;
+
+    @Option(names = "--beta1", paramLabel = "B1", description = "Adam beta1.")
+    double beta1;
+
+    @Option(names = "--beta2", paramLabel = "B2", description = "Adam beta2.")
+    double beta2;
+
+    @Option(names = "--epsilon", paramLabel = "EPS", description = "Adam epsilon.")
+    double epsilon;
+
+    @Option(names = "--weight-decay", paramLabel = "WD", description = "Decoupled weight decay.")
+    double weightDecay;
+
+    @Option(names = "--clip-norm", paramLabel = "N", description = "Gradient clipping by global norm.")
+    double clipNorm;
+
+    @Option(names = "--dynamic-masking", negatable = true, description = "Re-mask samples every epoch.")
+    boolean dynamicMasking;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of data order, dropout and initialisation.")
+    long seed;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Checkpoint every N steps.")
+    int checkpointEvery;
+
+    @Option(names = "--eval-every", paramLabel = "N", description = "Evaluate every N steps.")
+    int evalEvery;
+
+    @Option(names = "--keep-checkpoints", paramLabel = "K", description = "Checkpoints kept.")
+    int keepCheckpoints;
+
+    @Option(names = "--prefetch", paramLabel = "N", description = "Batches each worker prefetches.")
+    int prefetch;
+
+    @Option(names = "--storage-level", paramLabel = "LEVEL", description = "Spark storage level of cached data.")
+    String storageLevel;
+
+    @Option(names = "--overwrite", negatable = true, description = "Start over in an existing run directory.")
+    boolean overwrite;
+
+    @Mixin
+    ConfigOption config;
+
+    @Mixin
+    SparkSessions sparkOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        Settings settings = config.settings();
+        if (init != null && !Files.isDirectory(init)) {
+            throw new SparkBert.UserError("--init " + init + " is not a checkpoint directory");
+        }
+        if (init == null && preset == null) {
+            throw new SparkBert.UserError("give --preset NAME or --init CKPT");
+        }
+        if (overwrite && Files.exists(output)) {
+            RunDirectory.deleteTree(output);
+        }
+        SparkSession spark = sparkOptions.start("pretrain", settings);
+        try {
+            int workerCount = workers > 0 ? workers : spark.sparkContext().defaultParallelism();
+            PretrainConfig cfg = new PretrainConfig(steps, batchSizePerWorker, workerCount, averagingFrequency,
+                    learningRate, warmupSteps, beta1, beta2, epsilon, weightDecay, clipNorm, dynamicMasking, seed,
+                    evalFraction, evalMaxSamples, evalEvery, checkpointEvery, keepCheckpoints, maxMinutes, prefetch,
+                    storageLevel);
+            Pretrainer.ModelSource source = init != null ? new Pretrainer.ModelSource(null, init)
+                    : new Pretrainer.ModelSource(preset, null);
+            List<String> evalDirs = evalData == null || evalData.isBlank() ? List.of() : CorpusPaths.split(evalData);
+            Pretrainer.Summary s = new Pretrainer(spark, cfg, output).run(CorpusPaths.split(data), evalDirs, source);
+            Evaluation e = s.lastEvaluation();
+            System.err.printf(Locale.ROOT, "pretrain: step %d/%d%s%s, %.1f s training, %.1f samples/s, %.0f tokens/s%n",
+                    s.step(), s.steps(), s.finished() ? " (finished)" : " (stopped; rerun to continue)",
+                    s.resumed() ? ", resumed from step " + s.resumedStep() : "", s.trainSeconds(), s.samplesPerSecond(),
+                    s.tokensPerSecond());
+            if (e != null) {
+                System.err.printf(Locale.ROOT, "  held-out: MLM accuracy %.4f (unigram baseline %.4f, %.2fx), MLM loss "
+                                + "%.4f, NSP accuracy %.4f, NSP loss %.4f on %d samples%n", e.mlmAccuracy(),
+                        s.unigramBaseline(), e.mlmAccuracy() / s.unigramBaseline(), e.mlmLoss(), e.nspAccuracy(),
+                        e.nspLoss(), e.samples());
+            }
+            System.err.printf(Locale.ROOT, "  %s: %s, %s, checkpoints/%s%n", output, RunDirectory.METRICS,
+                    RunDirectory.CURVES, s.lastCheckpoint() == null ? "-" : s.lastCheckpoint().getFileName());
+            return 0;
+        } catch (IllegalArgumentException e) {
+            throw new SparkBert.UserError(e.getMessage());
+        } finally {
+            spark.stop();
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.sparkbert.model;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.samediff.DL4JSameDiffMemoryMgr;
+import org.deeplearning4j.nn.layers.samediff.SameDiffOutputLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.autodiff.samediff.internal.InferenceSession;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.common.primitives.Pair;
+
+/**
+ * The runtime layer of {@link BertPretrainingLayer}: DL4J's {@link SameDiffOutputLayer} with one change to a
+ * training step. DL4J's version runs the graph TWICE per step: {@code backpropGradient} (forward + backward
+ * through {@code calculateGradients}) and then {@code computeScore} (a second, full forward pass for the loss
+ * value). That costs a third more compute, and with dropout the reported score even comes from a different
+ * mask than the gradient. Here one execution ({@code calculateGradientsAndOutputs}) returns the gradients
+ * and the losses together; {@code computeScore} right after it returns the loss of that same execution.
+ * The MLM and NSP parts of the last step's loss are kept for the training metrics ({@link #lastLosses}).
+ *
+ * <p>Outside a training step (no backprop since the input was set), {@code computeScore} runs the forward
+ * pass as before.
+ */
+public class BertPretrainingLayerImpl extends SameDiffOutputLayer {
+
+    /** The losses of the last training step: total (BERT's loss, a mean), MLM and NSP parts. */
+    public record StepLosses(double loss, double mlmLoss, double nspLoss) {
+    }
+
+    private INDArray scoredInput;
+    private double scoredSummedLoss;
+    private StepLosses lastLosses;
+
+    public BertPretrainingLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
+        super(conf, dataType);
+    }
+
+    /** The losses of the most recent {@code backpropGradient}, or null before the first. */
+    public StepLosses lastLosses() {
+        return lastLosses;
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(true);
+        if (labels == null) {
+            throw new IllegalStateException("cannot train the BERT layer without labels");
+        }
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            if (sameDiff == null) {
+                doInit();
+            }
+            if (sameDiff.getFunction("grad") == null) {
+                sameDiff.createGradFunction(INPUT_KEY);
+            }
+        }
+        // memory management as DL4J's own layer does it (workspaces are off for this model: arrays are detached)
+        Map<Long, InferenceSession> sessions = sameDiff.getFunction("grad").getSessions();
+        sessions.computeIfAbsent(Thread.currentThread().getId(),
+                id -> SameDiff.getInferenceFactory().create(sameDiff.getFunction("grad")));
+        sessions.get(Thread.currentThread().getId()).setMmgr(new DL4JSameDiffMemoryMgr(
+                workspaceMgr.getWorkspaceName(ArrayType.BP_WORKING_MEM),
+                workspaceMgr.getWorkspaceName(ArrayType.ACTIVATION_GRAD),
+                workspaceMgr.getConfiguration(ArrayType.BP_WORKING_MEM),
+                workspaceMgr.getConfiguration(ArrayType.ACTIVATION_GRAD)));
+
+        List<String> gradVars = new ArrayList<>(paramTable.keySet());
+        gradVars.add(INPUT_KEY);
+        Map<String, INDArray> placeholders = new HashMap<>();
+        placeholders.put(INPUT_KEY, input);
+        placeholders.put(LABELS_KEY, labels);
+        OutAndGrad result = sameDiff.calculateGradientsAndOutputs(placeholders,
+                List.of(BertPretrainingLayer.SUMMED_LOSS, BertPretrainingLayer.MLM_LOSS, BertPretrainingLayer.NSP_LOSS),
+                gradVars);
+
+        Gradient gradient = new DefaultGradient();
+        for (String name : paramTable.keySet()) {
+            INDArray dl4jGrad = gradTable.get(name);
+            dl4jGrad.assign(result.getGradients().get(name));
+            gradient.gradientForVariable().put(name, dl4jGrad);
+        }
+        INDArray dLdIn = result.getGradients().get(INPUT_KEY);
+        Map<String, INDArray> outputs = result.getOutputs();
+        scoredInput = input;
+        scoredSummedLoss = outputs.get(BertPretrainingLayer.SUMMED_LOSS).getDouble(0);
+        lastLosses = new StepLosses(scoredSummedLoss / input.size(0),
+                outputs.get(BertPretrainingLayer.MLM_LOSS).getDouble(0),
+                outputs.get(BertPretrainingLayer.NSP_LOSS).getDouble(0));
+
+        sameDiff.clearPlaceholders(true);
+        sameDiff.clearOpInputs();
+        if (dLdIn.isAttached()) {
+            dLdIn = dLdIn.detach();
+        }
+        return new Pair<>(gradient, dLdIn);
+    }
+
+    @Override
+    public double computeScore(double fullNetRegTerm, boolean training, LayerWorkspaceMgr workspaceMgr) {
+        if (training && scoredInput != null && scoredInput == input) {
+            scoredInput = null;     // one use: the score of the step whose gradient was just computed
+            return (scoredSummedLoss + fullNetRegTerm) / input.size(0);
+        }
+        return super.computeScore(fullNetRegTerm, training, workspaceMgr);
+    }
+
+    @Override
+    public void clear() {
+        super.clear();
+        scoredInput = null;
+    }
+}

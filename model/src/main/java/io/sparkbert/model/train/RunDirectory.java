@@ -1,0 +1,191 @@
+package io.sparkbert.model.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparkbert.model.checkpoint.Checkpoint;
+import io.sparkbert.pipeline.tokenizer.Vocab;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+
+/**
+ * The files of one pretraining run (on the driver's file system):
+ *
+ * <pre>
+ * RUN_DIR/run.json                     what the run computes (settings, data, model); a rerun must match it
+ * RUN_DIR/metrics.jsonl                one JSON object per logged step and per evaluation
+ * RUN_DIR/unigram_baseline.json        held-out accuracy of always predicting the most frequent masked token
+ * RUN_DIR/curves.svg                   loss / accuracy / learning-rate curves, redrawn at every evaluation
+ * RUN_DIR/checkpoints/step-NNNNNN/     a checkpoint as `init` writes it + state.json (step, data position, seed)
+ * RUN_DIR/checkpoints/latest           the name of the newest checkpoint (one line)
+ * </pre>
+ *
+ * Every file a reader might look at is replaced atomically (written aside, then renamed); checkpoints are
+ * whole directories renamed into place, and {@code latest} is only updated after that.
+ */
+public final class RunDirectory {
+    public static final String RUN = "run.json";
+    public static final String METRICS = "metrics.jsonl";
+    public static final String BASELINE = "unigram_baseline.json";
+    public static final String CURVES = "curves.svg";
+    public static final String CHECKPOINTS = "checkpoints";
+    public static final String LATEST = "latest";
+    public static final String STATE = "state.json";
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper LINE = new ObjectMapper();
+
+    private final Path dir;
+
+    public RunDirectory(Path dir) {
+        this.dir = dir;
+    }
+
+    public Path path() {
+        return dir;
+    }
+
+    public Path checkpoints() {
+        return dir.resolve(CHECKPOINTS);
+    }
+
+    /** The recorded run description, if this directory holds a run. */
+    public Optional<JsonNode> runDescription() throws IOException {
+        Path file = dir.resolve(RUN);
+        return Files.isRegularFile(file) ? Optional.of(JSON.readTree(file.toFile())) : Optional.empty();
+    }
+
+    public void writeRunDescription(ObjectNode description) throws IOException {
+        Files.createDirectories(dir);
+        writeAtomically(dir.resolve(RUN), JSON.writeValueAsBytes(description));
+    }
+
+    /** The newest checkpoint directory named by {@code latest}, if any. */
+    public Optional<Path> latestCheckpoint() throws IOException {
+        Path pointer = checkpoints().resolve(LATEST);
+        if (!Files.isRegularFile(pointer)) {
+            return Optional.empty();
+        }
+        Path ckpt = checkpoints().resolve(Files.readString(pointer, StandardCharsets.UTF_8).strip());
+        if (!Files.isRegularFile(ckpt.resolve(STATE))) {
+            throw new IllegalStateException(pointer + " names " + ckpt + ", which is not a complete checkpoint");
+        }
+        return Optional.of(ckpt);
+    }
+
+    public static String checkpointName(int step) {
+        return String.format("step-%06d", step);
+    }
+
+    /**
+     * Writes checkpoint {@code step-NNNNNN} with its state, points {@code latest} at it and deletes all but
+     * the newest {@code keep} checkpoints.
+     */
+    public Path writeCheckpoint(int step, ComputationGraph graph, Vocab vocab, boolean uncased, ObjectNode state,
+                                int keep) throws IOException {
+        Files.createDirectories(checkpoints());
+        Path ckpt = checkpoints().resolve(checkpointName(step));
+        Checkpoint.write(ckpt, graph, vocab, uncased, true, Map.of(STATE, JSON.writeValueAsBytes(state)));
+        writeAtomically(checkpoints().resolve(LATEST), (ckpt.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
+        List<Path> all = new ArrayList<>();
+        try (Stream<Path> list = Files.list(checkpoints())) {
+            list.filter(p -> Files.isDirectory(p) && p.getFileName().toString().matches("step-\\d+"))
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+                    .forEach(all::add);
+        }
+        for (int i = 0; i < all.size() - keep; i++) {
+            deleteTree(all.get(i));
+        }
+        return ckpt;
+    }
+
+    public static ObjectNode readState(Path checkpoint) throws IOException {
+        return (ObjectNode) JSON.readTree(checkpoint.resolve(STATE).toFile());
+    }
+
+    /** Appends metric lines (one JSON object each). */
+    public void appendMetrics(List<? extends Map<String, Object>> lines) throws IOException {
+        StringBuilder out = new StringBuilder();
+        for (Map<String, Object> line : lines) {
+            out.append(LINE.writeValueAsString(line)).append('\n');
+        }
+        Files.writeString(dir.resolve(METRICS), out, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+    }
+
+    /** The metric lines written so far. */
+    public List<JsonNode> readMetrics() throws IOException {
+        Path file = dir.resolve(METRICS);
+        List<JsonNode> out = new ArrayList<>();
+        if (Files.isRegularFile(file)) {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                if (!line.isBlank()) {
+                    out.add(LINE.readTree(line));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Drops the metric lines of steps after {@code step} (what a crashed run logged past its last checkpoint;
+     * the resumed run logs those steps again).
+     */
+    public void truncateMetrics(int step) throws IOException {
+        Path file = dir.resolve(METRICS);
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        StringBuilder kept = new StringBuilder();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode node;
+            try {
+                node = LINE.readTree(line);
+            } catch (IOException torn) {
+                continue;      // the last line of a killed run may be cut short
+            }
+            if (node.path("step").asInt() <= step) {
+                kept.append(line).append('\n');
+            }
+        }
+        writeAtomically(file, kept.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    public void writeJson(String name, Object value) throws IOException {
+        writeAtomically(dir.resolve(name), JSON.writeValueAsBytes(value));
+    }
+
+    public void writeText(String name, String text) throws IOException {
+        writeAtomically(dir.resolve(name), text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static void writeAtomically(Path file, byte[] content) throws IOException {
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp-" + UUID.randomUUID());
+        Files.write(tmp, content);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Deletes a directory tree. */
+    public static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
