@@ -179,18 +179,7 @@ public final class Pretrainer {
         Broadcast<Masker> masker = config.dynamicMasking() ? sc.broadcast(PretrainingData.masker(info)) : null;
         CollectionAccumulator<StepHook.StepRecord> records = sc.sc().collectionAccumulator("pretrain-steps");
         StepHook hook = new StepHook(seed, records);
-        ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(config.workers(),
-                config.batchSizePerWorker())
-                .batchSizePerWorker(config.batchSizePerWorker())
-                .averagingFrequency(roundSteps)
-                .workerPrefetchNumBatches(config.prefetch())
-                .saveUpdater(true)
-                .rddTrainingApproach(RDDTrainingApproach.Direct)
-                .repartionData(Repartition.Never)
-                .storageLevel(storage)
-                .trainingHooks(hook)
-                .rngSeed(seed)
-                .build();
+        ParameterAveragingTrainingMaster master = trainingMaster(config, hook);
         SparkComputationGraph sparkGraph = new SparkComputationGraph(sc, graph, master);
 
         EpochCache epochs = new EpochCache(train, trainSamples, batchesPerEpoch, masker);
@@ -261,6 +250,24 @@ public final class Pretrainer {
         train.unpersist();
         return new Summary(step, totalSteps, step >= totalSteps, resumed, resumedStep, lastEval, baseline,
                 samplesPerSecond, tokensPerSecond, lastCheckpoint, trainNanos / 1e9);
+    }
+
+    /**
+     * DL4J's trainer for our rounds: exactly the batches we hand it, in our partitions ({@code Direct},
+     * {@code Repartition.Never}; a round is exactly one DL4J "split"), Adam state averaged too.
+     */
+    static ParameterAveragingTrainingMaster trainingMaster(PretrainConfig config, StepHook hook) {
+        return new ParameterAveragingTrainingMaster.Builder(config.workers(), config.batchSizePerWorker())
+                .batchSizePerWorker(config.batchSizePerWorker())
+                .averagingFrequency(config.averagingFrequency())
+                .workerPrefetchNumBatches(config.prefetch())
+                .saveUpdater(true)
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .repartionData(Repartition.Never)
+                .storageLevel(StorageLevel.fromString(config.storageLevel()))
+                .trainingHooks(hook)
+                .rngSeed(config.seed())
+                .build();
     }
 
     /** The metric lines of one round: per step, the mean over workers of their losses. */

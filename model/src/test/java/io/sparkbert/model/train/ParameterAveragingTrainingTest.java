@@ -1,0 +1,121 @@
+package io.sparkbert.model.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkbert.model.BertModel;
+import io.sparkbert.model.Optimizer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.CollectionAccumulator;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import scala.Tuple2;
+
+/**
+ * Our rounds under DL4J's parameter-averaging trainer (real local[2] Spark): with one worker, averaging is
+ * the identity, so training in rounds must equal plain sequential {@code fit} — same learning-rate schedule,
+ * same Adam bias correction — which only holds if the workers' iteration count continues across rounds
+ * (StepHook's fix). With two workers and dropout, two runs give bit-identical parameters and metrics.
+ */
+class ParameterAveragingTrainingTest {
+    private static JavaSparkContext sc;
+
+    @BeforeAll
+    static void start() {
+        sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("pretrain-rounds")
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1"));
+    }
+
+    @AfterAll
+    static void stop() {
+        sc.stop();
+    }
+
+    private static PretrainConfig config(int workers, int k, int batch) {
+        return new PretrainConfig(8, batch, workers, k, 5e-3, 2, 0.9, 0.999, 1e-6, 0.01, 1.0, false, 77, 0.1, 100,
+                100, 100, 1, 0, 0, "MEMORY_ONLY");
+    }
+
+    private static ComputationGraph network(PretrainConfig c, double dropout) {
+        return BertModel.build(TinyBatches.config(dropout), TinyBatches.SEQ, TinyBatches.PREDICTIONS, 9, DataType.FLOAT,
+                Optimizer.adamW(c.learningRate(), c.warmupSteps(), c.steps(), c.beta1(), c.beta2(), c.epsilon(),
+                        c.weightDecay(), c.clipNorm()));
+    }
+
+    /** Trains rounds as Pretrainer does; returns the metric records of every step. */
+    private static List<StepHook.StepRecord> trainInRounds(ComputationGraph graph, PretrainConfig c,
+                                                           List<SampleBatch> batches, int rounds) {
+        CollectionAccumulator<StepHook.StepRecord> records = sc.sc().collectionAccumulator();
+        StepHook hook = new StepHook(c.seed(), records);
+        SparkComputationGraph spark = new SparkComputationGraph(sc, graph, Pretrainer.trainingMaster(c, hook));
+        List<Tuple2<Long, SampleBatch>> keyed = new ArrayList<>();
+        for (int i = 0; i < batches.size(); i++) {
+            keyed.add(new Tuple2<>((long) i, batches.get(i)));
+        }
+        JavaPairRDD<Long, SampleBatch> all = sc.parallelizePairs(keyed, 3);
+        int perRound = c.workers() * c.averagingFrequency();
+        List<StepHook.StepRecord> out = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            hook.startRound(r * c.averagingFrequency());
+            spark.fitMultiDataSet(PretrainingData.round(all, (long) r * perRound, c.workers(), c.averagingFrequency())
+                    .map(b -> b.toMultiDataSet(DataType.FLOAT)));
+            out.addAll(records.value());
+            records.reset();
+        }
+        return out;
+    }
+
+    @Test
+    void oneWorkerInRoundsEqualsSequentialFit() {
+        PretrainConfig c = config(1, 2, 4);
+        List<SampleBatch> batches = TinyBatches.batches(TinyBatches.samples(32, 5), 4);
+        ComputationGraph sequential = network(c, 0);
+        List<Double> sequentialLoss = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            sequential.fit(batches.get(i).toMultiDataSet(DataType.FLOAT));
+            sequentialLoss.add(sequential.score());
+        }
+        ComputationGraph rounds = network(c, 0);
+        List<StepHook.StepRecord> records = trainInRounds(rounds, c, batches, 3);
+        assertEquals(6, rounds.getIterationCount());
+        records.sort((a, b) -> Integer.compare(a.step(), b.step()));
+        for (int i = 0; i < 6; i++) {
+            assertEquals(i, records.get(i).step());
+            assertEquals(sequentialLoss.get(i), records.get(i).loss(), 1e-5 * Math.abs(sequentialLoss.get(i)),
+                    "loss of step " + i);
+            assertEquals(records.get(i).loss(), records.get(i).mlmLoss() + records.get(i).nspLoss(), 1e-5);
+        }
+        INDArray diff = rounds.params().sub(sequential.params());
+        double rel = diff.norm2Number().doubleValue() / sequential.params().norm2Number().doubleValue();
+        System.out.printf("1 worker, 3 rounds of 2 steps vs 6 sequential fits: relative parameter difference %.3g%n", rel);
+        assertTrue(rel < 1e-6, "relative parameter difference " + rel);
+    }
+
+    @Test
+    void twoWorkersWithDropoutAreReproducible() {
+        PretrainConfig c = config(2, 2, 4);
+        List<SampleBatch> batches = TinyBatches.batches(TinyBatches.samples(48, 6), 4);
+        ComputationGraph a = network(c, 0.1);
+        ComputationGraph b = network(c, 0.1);
+        Nd4j.getRandom().setSeed(1);
+        List<StepHook.StepRecord> ra = trainInRounds(a, c, batches, 2);
+        Nd4j.getRandom().setSeed(999);     // the hook seeds every step: the global generator must not matter
+        List<StepHook.StepRecord> rb = trainInRounds(b, c, batches, 2);
+        assertEquals(a.params(), b.params());
+        ra.sort((x, y) -> x.step() != y.step() ? Integer.compare(x.step(), y.step()) : Integer.compare(x.worker(), y.worker()));
+        rb.sort((x, y) -> x.step() != y.step() ? Integer.compare(x.step(), y.step()) : Integer.compare(x.worker(), y.worker()));
+        assertEquals(ra, rb);
+        assertEquals(8, ra.size());
+        assertEquals(4, a.getIterationCount());
+    }
+}
