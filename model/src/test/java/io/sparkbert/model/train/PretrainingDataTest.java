@@ -1,0 +1,159 @@
+package io.sparkbert.model.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkbert.pipeline.samples.Masker;
+import io.sparkbert.pipeline.samples.SampleConfig;
+import io.sparkbert.pipeline.samples.SeededRandom;
+import io.sparkbert.pipeline.samples.TrainingSample;
+import io.sparkbert.pipeline.tokenizer.Vocab;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import scala.Tuple2;
+
+/** The training data order: independent of partitioning, a fresh shuffle per epoch, rounds as specified. */
+class PretrainingDataTest {
+    private static JavaSparkContext sc;
+
+    @BeforeAll
+    static void start() {
+        sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("pretraining-data")
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1"));
+    }
+
+    @AfterAll
+    static void stop() {
+        sc.stop();
+    }
+
+    private static JavaPairRDD<Long, TrainingSample> keyed(List<TrainingSample> samples, int partitions) {
+        List<Tuple2<Long, TrainingSample>> list = new ArrayList<>();
+        for (TrainingSample s : samples) {
+            list.add(new Tuple2<>(PretrainingData.contentKey(s), s));
+        }
+        return sc.parallelizePairs(list, partitions);
+    }
+
+    private static List<String> describe(JavaPairRDD<Long, SampleBatch> batches) {
+        List<String> out = new ArrayList<>();
+        for (Tuple2<Long, SampleBatch> kv : batches.sortByKey().collect()) {
+            out.add(kv._1 + ":" + Arrays.deepToString(kv._2.inputIds()) + Arrays.deepToString(kv._2.maskedLmIds()));
+        }
+        return out;
+    }
+
+    @Test
+    void epochBatchesDoNotDependOnPartitioningAndReshufflePerEpoch() {
+        List<TrainingSample> samples = TinyBatches.samples(103, 1);
+        List<String> one = describe(PretrainingData.epochBatches(keyed(samples, 1), 7, 0, 10, 103, null, 1));
+        List<String> five = describe(PretrainingData.epochBatches(keyed(samples, 5), 7, 0, 10, 103, null, 3));
+        assertEquals(one, five);
+        assertEquals(10, one.size(), "103 samples make 10 full batches of 10 (the remainder is dropped)");
+        List<String> nextEpoch = describe(PretrainingData.epochBatches(keyed(samples, 5), 7, 1, 10, 103, null, 3));
+        assertNotEquals(one, nextEpoch);
+        List<String> otherSeed = describe(PretrainingData.epochBatches(keyed(samples, 5), 8, 0, 10, 103, null, 3));
+        assertNotEquals(one, otherSeed);
+        // every sample at most as often as it is in the input (random tiny samples repeat), 100 of 103 used
+        java.util.Map<Long, Integer> available = new java.util.HashMap<>();
+        for (TrainingSample s : samples) {
+            available.merge(PretrainingData.contentKey(s), 1, Integer::sum);
+        }
+        int used = 0;
+        for (Tuple2<Long, SampleBatch> kv : PretrainingData.epochBatches(keyed(samples, 2), 7, 0, 10, 103, null, 2).collect()) {
+            SampleBatch b = kv._2;
+            for (int i = 0; i < b.size(); i++) {
+                TrainingSample s = new TrainingSample(b.inputIds()[i], b.tokenTypeIds()[i], b.attentionMask()[i],
+                        b.maskedLmPositions()[i], b.maskedLmIds()[i], b.maskedLmWeights()[i], b.nextSentenceLabel()[i],
+                        0, 0, 0, 0, 0);
+                assertTrue(available.merge(PretrainingData.contentKey(s), -1, Integer::sum) >= 0);
+                used++;
+            }
+        }
+        assertEquals(100, used);
+    }
+
+    @Test
+    void aRoundGivesEachWorkerItsConsecutiveBatchesInOrder() {
+        List<Tuple2<Long, SampleBatch>> list = new ArrayList<>();
+        List<SampleBatch> batches = TinyBatches.batches(TinyBatches.samples(40, 2), 2);
+        for (int i = 0; i < batches.size(); i++) {
+            list.add(new Tuple2<>((long) i, batches.get(i)));
+        }
+        JavaPairRDD<Long, SampleBatch> all = sc.parallelizePairs(list, 3);
+        // round starting at global batch 6, 2 workers x 3 steps: worker 0 gets 6,7,8 and worker 1 gets 9,10,11
+        List<List<SampleBatch>> parts = PretrainingData.round(all, 6, 2, 3).glom().collect();
+        assertEquals(2, parts.size());
+        for (int w = 0; w < 2; w++) {
+            assertEquals(3, parts.get(w).size());
+            for (int k = 0; k < 3; k++) {
+                assertArrayEquals(batches.get(6 + w * 3 + k).inputIds(), parts.get(w).get(k).inputIds());
+            }
+        }
+    }
+
+    @Test
+    void heldOutSplitKeepsTheMaskedCopiesOfAPairTogether() {
+        List<TrainingSample> samples = TinyBatches.samples(400, 3);
+        int heldOut = 0;
+        for (TrainingSample s : samples) {
+            // another masking of the same pair: restore the original tokens, mask another position
+            int[] original = PretrainingData.originalTokens(s);
+            int[] ids = Arrays.copyOf(original, s.inputIds().length);
+            int position = s.maskedLmPositions()[0] == 1 ? 2 : 1;
+            int[] positions = {position, 0};
+            int[] labels = {ids[position], 0};
+            ids[position] = 4;
+            TrainingSample copy = new TrainingSample(ids, s.tokenTypeIds(), s.attentionMask(), positions, labels,
+                    new float[] {1f, 0f}, s.nextSentenceLabel(), s.length(), 1, 0, 0, 0);
+            assertNotEquals(PretrainingData.contentKey(s), PretrainingData.contentKey(copy));
+            assertEquals(PretrainingData.isHeldOut(s, 0.2, 9), PretrainingData.isHeldOut(copy, 0.2, 9));
+            heldOut += PretrainingData.isHeldOut(s, 0.2, 9) ? 1 : 0;
+        }
+        assertTrue(heldOut > 40 && heldOut < 120, "about 20% held out: " + heldOut);
+    }
+
+    @Test
+    void dynamicMaskingMasksTheOriginalPairAgain() {
+        List<String> tokens = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
+        for (int i = 5; i < 30; i++) {
+            tokens.add("w" + i);
+        }
+        Vocab vocab = Vocab.of(tokens);
+        Masker masker = new Masker(vocab, new SampleConfig(TinyBatches.SEQ, TinyBatches.PREDICTIONS, 0.3, 0.1, 1,
+                false, SampleConfig.Truncation.HEAD, 0));
+        for (TrainingSample s : TinyBatches.samples(50, 4)) {
+            TrainingSample again = PretrainingData.remask(s, masker, SeededRandom.seed(1, PretrainingData.contentKey(s)));
+            assertArrayEquals(PretrainingData.originalTokens(s), PretrainingData.originalTokens(again));
+            assertArrayEquals(s.attentionMask(), again.attentionMask());
+            assertEquals(s.nextSentenceLabel(), again.nextSentenceLabel());
+            for (int i = 0; i < again.maskedLmPositions().length; i++) {
+                if (again.maskedLmWeights()[i] > 0) {
+                    int p = again.maskedLmPositions()[i];
+                    assertTrue(p > 0 && p < s.length(), "predicted position inside the sample");
+                }
+            }
+        }
+    }
+
+    @Test
+    void contentKeyIgnoresNothingThatMatters() {
+        TrainingSample s = TinyBatches.samples(1, 5).get(0);
+        TrainingSample otherLabel = new TrainingSample(s.inputIds(), s.tokenTypeIds(), s.attentionMask(),
+                s.maskedLmPositions(), s.maskedLmIds(), s.maskedLmWeights(), 1 - s.nextSentenceLabel(), s.length(), 0,
+                0, 0, 0);
+        assertNotEquals(PretrainingData.contentKey(s), PretrainingData.contentKey(otherLabel));
+        assertEquals(PretrainingData.contentKey(s), PretrainingData.contentKey(new TrainingSample(s.inputIds().clone(),
+                s.tokenTypeIds(), s.attentionMask(), s.maskedLmPositions(), s.maskedLmIds(), s.maskedLmWeights(),
+                s.nextSentenceLabel(), 0, 9, 9, 9, 42)), "bookkeeping fields are not part of the identity");
+    }
+}
