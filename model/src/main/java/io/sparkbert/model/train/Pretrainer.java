@@ -344,7 +344,11 @@ public final class Pretrainer {
         ObjectNode settings = d.putObject("settings");
         config.identity().forEach((k, v) -> settings.putPOJO(k, v));
         settings.put("steps", totalSteps);
-        return (ObjectNode) RunDirectory.JSON.valueToTree(d);
+        try {   // normalised through its JSON text, as it is compared with the description read from run.json
+            return (ObjectNode) RunDirectory.JSON.readTree(RunDirectory.JSON.writeValueAsBytes(d));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private ObjectNode state(int step) {

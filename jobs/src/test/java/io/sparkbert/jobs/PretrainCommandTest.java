@@ -1,0 +1,193 @@
+package io.sparkbert.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkbert.model.checkpoint.Checkpoint;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+
+/**
+ * pretrain end to end on real Spark (local[2]): real text → vocab → preprocess → pretrain (tiny BERT), then
+ * the run directory's artifacts, resuming, refusing a different run, and --init.
+ */
+class PretrainCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> THROUGHPUT = List.of("samples_per_sec", "tokens_per_sec");
+
+    @TempDir
+    static Path shared;
+    static Path data;
+    static Path evalData;
+
+    @BeforeAll
+    static void preprocess() throws Exception {
+        Path corpus = shared.resolve("corpus");
+        Path held = shared.resolve("held-out");
+        Files.createDirectories(corpus);
+        Files.createDirectories(held);
+        Path kjv = ProjectFiles.corpus().resolve("kjv");
+        Files.copy(kjv.resolve("03-ruth.txt"), corpus.resolve("03-ruth.txt"));
+        Files.copy(kjv.resolve("08-mark.txt"), corpus.resolve("08-mark.txt"));
+        Files.copy(kjv.resolve("06-ecclesiastes.txt"), held.resolve("06-ecclesiastes.txt"));
+        Path vocab = shared.resolve("vocab.txt");
+        assertOk(Cli.run("vocab", "--input", corpus.toString(), "--output", vocab.toString(), "--size", "600",
+                "--master", "local[2]"));
+        data = shared.resolve("samples");
+        evalData = shared.resolve("eval-samples");
+        for (Path[] io : new Path[][] {{corpus, data}, {held, evalData}}) {
+            assertOk(Cli.run("preprocess", "--input", io[0].toString(), "--output", io[1].toString(), "--vocab",
+                    vocab.toString(), "--max-seq-length", "32", "--max-predictions", "5", "--dupe-factor", "1",
+                    "--master", "local[2]"));
+        }
+    }
+
+    private static void assertOk(Cli.Result result) {
+        assertEquals(0, result.exitCode(), result.err());
+    }
+
+    /** pretrain with the test's settings; {@code overrides} are option/value pairs replacing or adding to them. */
+    private static Cli.Result pretrain(Path run, String... overrides) {
+        java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+        String[] defaults = {"--data", data.toString(), "--eval-data", evalData.toString(), "--output", run.toString(),
+            "--preset", "tiny", "--steps", "12", "--batch-size-per-worker", "8", "--workers", "2",
+            "--averaging-frequency", "3", "--learning-rate", "2e-3", "--warmup-steps", "3", "--eval-every", "6",
+            "--checkpoint-every", "6", "--keep-checkpoints", "1", "--eval-max-samples", "64", "--master", "local[2]"};
+        for (String[] pairs : new String[][] {defaults, overrides}) {
+            for (int i = 0; i < pairs.length; i += 2) {
+                options.put(pairs[i], pairs[i + 1]);
+            }
+        }
+        List<String> args = new ArrayList<>(List.of("pretrain"));
+        options.forEach((k, v) -> {
+            if (v != null) {
+                args.add(k);
+                args.add(v);
+            }
+        });
+        return Cli.run(args.toArray(String[]::new));
+    }
+
+    private static List<JsonNode> metrics(Path run) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"), StandardCharsets.UTF_8)) {
+            out.add(JSON.readTree(line));
+        }
+        return out;
+    }
+
+    @Test
+    void aRunWritesMetricsCurvesCheckpointsAndResumesExactly() throws Exception {
+        Path full = shared.resolve("full");
+        Cli.Result result = pretrain(full);
+        assertOk(result);
+        assertTrue(result.err().contains("step 12/12 (finished)"), result.err());
+
+        List<JsonNode> lines = metrics(full);
+        List<JsonNode> steps = lines.stream().filter(l -> l.has("loss")).toList();
+        List<JsonNode> evals = lines.stream().filter(l -> l.has("eval_mlm_accuracy")).toList();
+        assertEquals(12, steps.size());
+        for (int i = 0; i < 12; i++) {
+            JsonNode l = steps.get(i);
+            assertEquals(i + 1, l.get("step").asInt());
+            for (String field : List.of("lr", "loss", "mlm_loss", "nsp_loss", "samples_per_sec", "tokens_per_sec")) {
+                assertTrue(l.get(field).isNumber(), field + " in " + l);
+            }
+            assertEquals(l.get("loss").asDouble(), l.get("mlm_loss").asDouble() + l.get("nsp_loss").asDouble(), 1e-4);
+        }
+        // Google's schedule: 0 at step 0, peak after warm-up, linear decay to 0 at step 12
+        assertEquals(0.0, steps.get(0).get("lr").asDouble(), 0);
+        assertEquals(2e-3 * (1 - 3.0 / 12), steps.get(3).get("lr").asDouble(), 1e-9);
+        assertEquals(List.of(6, 12), evals.stream().map(e -> e.get("step").asInt()).toList());
+        for (JsonNode e : evals) {
+            for (String field : List.of("eval_mlm_loss", "eval_mlm_accuracy", "eval_nsp_loss", "eval_nsp_accuracy")) {
+                assertTrue(e.get(field).isNumber(), field + " in " + e);
+            }
+        }
+        double early = steps.subList(0, 3).stream().mapToDouble(l -> l.get("mlm_loss").asDouble()).average().orElseThrow();
+        double late = steps.subList(9, 12).stream().mapToDouble(l -> l.get("mlm_loss").asDouble()).average().orElseThrow();
+        assertTrue(late < early, "MLM loss falls: " + early + " -> " + late);
+
+        JsonNode baseline = JSON.readTree(full.resolve("unigram_baseline.json").toFile());
+        assertTrue(baseline.get("accuracy").asDouble() > 0 && baseline.get("accuracy").asDouble() < 1);
+        Document svg = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(full.resolve("curves.svg").toFile());
+        assertEquals("svg", svg.getDocumentElement().getTagName());
+        assertTrue(svg.getElementsByTagName("polyline").getLength() >= 5);
+
+        Path checkpoints = full.resolve("checkpoints");
+        assertEquals("step-000012", Files.readString(checkpoints.resolve("latest")).strip());
+        try (Stream<Path> list = Files.list(checkpoints)) {
+            assertEquals(List.of("latest", "step-000012"), list.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "--keep-checkpoints 1 keeps only the newest, nothing half-written is left");
+        }
+        Checkpoint.Loaded loaded = Checkpoint.read(checkpoints.resolve("step-000012"));
+        assertEquals(12, loaded.graph().getIterationCount());
+        assertEquals(12, JSON.readTree(checkpoints.resolve("step-000012/state.json").toFile()).get("step").asInt());
+
+        // the same command again: nothing to do, nothing changed
+        String before = Files.readString(full.resolve("metrics.jsonl"));
+        Cli.Result again = pretrain(full);
+        assertOk(again);
+        assertEquals(before, Files.readString(full.resolve("metrics.jsonl")));
+
+        // a run stopped early (--max-minutes ~0 stops after every round) and rerun until done equals the
+        // uninterrupted one at every step
+        Path stopped = shared.resolve("stopped");
+        int runs = 0;
+        Cli.Result r;
+        do {
+            r = pretrain(stopped, "--max-minutes", "0.00001");
+            assertOk(r);
+            runs++;
+        } while (!r.err().contains("(finished)") && runs < 10);
+        assertEquals(4, runs, "one round per run: 12 steps / 3");
+        List<JsonNode> resumed = metrics(stopped);
+        assertEquals(lines.size(), resumed.size() - 2, "two extra evaluations (at the stops of runs 1 and 3)");
+        List<JsonNode> resumedSteps = resumed.stream().filter(l -> l.has("loss")).toList();
+        for (int i = 0; i < 12; i++) {
+            JsonNode a = steps.get(i);
+            JsonNode b = resumedSteps.get(i);
+            a.fieldNames().forEachRemaining(f -> {
+                if (!THROUGHPUT.contains(f)) {
+                    assertEquals(a.get(f).asDouble(), b.get(f).asDouble(), 1e-4 * Math.abs(a.get(f).asDouble()),
+                            f + " at step " + a.get("step"));
+                }
+            });
+        }
+    }
+
+    @Test
+    void aDifferentRunInTheSameDirectoryIsRefusedAndInitStartsFromACheckpoint() throws Exception {
+        Path run = shared.resolve("first");
+        assertOk(pretrain(run, "--steps", "3", "--eval-every", "3", "--checkpoint-every", "3"));
+        Cli.Result other = pretrain(run, "--steps", "3", "--eval-every", "3", "--checkpoint-every", "3",
+                "--learning-rate", "1e-4");
+        assertNotEquals(0, other.exitCode());
+        assertTrue(other.err().contains("holds a different run"), other.err());
+
+        Path ckpt = run.resolve("checkpoints/step-000003");
+        Path continued = shared.resolve("continued");
+        Cli.Result init = pretrain(continued, "--preset", null, "--init", ckpt.toString(), "--steps", "3",
+                "--eval-every", "3", "--checkpoint-every", "3");
+        assertOk(init);
+        JsonNode firstEval = metrics(run).stream().filter(l -> l.has("eval_mlm_loss")).findFirst().orElseThrow();
+        JsonNode initFirstStep = metrics(continued).get(0);
+        // the continued run starts from the trained parameters: its first training loss is near the
+        // first run's held-out loss level, far below a fresh model's
+        assertTrue(initFirstStep.get("mlm_loss").asDouble() < metrics(run).get(0).get("mlm_loss").asDouble(),
+                initFirstStep + " vs " + firstEval);
+        assertTrue(Files.exists(continued.resolve("checkpoints/latest")));
+    }
+}
