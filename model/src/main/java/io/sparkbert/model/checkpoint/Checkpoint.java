@@ -45,17 +45,33 @@ public final class Checkpoint {
     /** Writes a checkpoint directory; refuses to replace an existing one unless {@code overwrite}. */
     public static void write(Path dir, ComputationGraph graph, Vocab vocab, boolean uncased, boolean overwrite)
             throws IOException {
+        writeDirectory(dir, overwrite, staging -> {
+            ModelSerializer.writeModel(graph, staging.resolve(MODEL).toFile(), true);
+            vocab.write(staging.resolve(VOCAB));
+            JSON.writeValue(staging.resolve(CONFIG).toFile(), configJson(BertModel.layer(graph), uncased));
+        });
+    }
+
+    /** Fills a directory with files. */
+    @FunctionalInterface
+    interface DirectoryWriter {
+        void write(Path staging) throws IOException;
+    }
+
+    /**
+     * Writes a directory atomically: {@code writer} fills a hidden sibling staging directory, which is then
+     * renamed into place (replacing {@code dir} only if {@code overwrite}); a failure leaves no trace.
+     */
+    static void writeDirectory(Path dir, boolean overwrite, DirectoryWriter writer) throws IOException {
         if (Files.exists(dir) && !overwrite) {
-            throw new IllegalArgumentException("checkpoint " + dir + " already exists; pass --overwrite to replace it");
+            throw new IllegalArgumentException(dir + " already exists; pass --overwrite to replace it");
         }
         Path parent = dir.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path staging = parent.resolve("." + dir.getFileName() + ".tmp-" + UUID.randomUUID());
         Files.createDirectories(staging);
         try {
-            ModelSerializer.writeModel(graph, staging.resolve(MODEL).toFile(), true);
-            vocab.write(staging.resolve(VOCAB));
-            JSON.writeValue(staging.resolve(CONFIG).toFile(), configJson(BertModel.layer(graph), uncased));
+            writer.write(staging);
             if (Files.exists(dir)) {
                 Path old = parent.resolve("." + dir.getFileName() + ".old-" + UUID.randomUUID());
                 Files.move(dir, old);
