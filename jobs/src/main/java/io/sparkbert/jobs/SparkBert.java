@@ -27,6 +27,8 @@ import picocli.CommandLine.Command;
             InitCommand.class,
             FillMaskCommand.class,
             InferCommand.class,
+            ExportCommand.class,
+            ImportCommand.class,
             BenchCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class,
