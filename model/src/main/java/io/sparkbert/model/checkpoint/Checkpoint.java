@@ -109,6 +109,16 @@ public final class Checkpoint {
         BertConfig c = layer.bertConfig();
         ObjectNode json = JSON.createObjectNode();
         json.put("format", "sparkbert-checkpoint");
+        putBertConfig(json, c);
+        json.put("max_seq_length", layer.seqLen());
+        json.put("max_predictions_per_seq", layer.maxPredictions());
+        json.put("do_lower_case", uncased);
+        json.put("seed", layer.seed());
+        return json;
+    }
+
+    /** The BERT hyper-parameters under the names of Google's bert_config.json (and HF's config.json). */
+    static void putBertConfig(ObjectNode json, BertConfig c) {
         json.put("vocab_size", c.vocabSize());
         json.put("hidden_size", c.hiddenSize());
         json.put("num_hidden_layers", c.numHiddenLayers());
@@ -121,11 +131,6 @@ public final class Checkpoint {
         json.put("type_vocab_size", c.typeVocabSize());
         json.put("initializer_range", c.initializerRange());
         json.put("layer_norm_eps", c.layerNormEps());
-        json.put("max_seq_length", layer.seqLen());
-        json.put("max_predictions_per_seq", layer.maxPredictions());
-        json.put("do_lower_case", uncased);
-        json.put("seed", layer.seed());
-        return json;
     }
 
     private static void delete(Path dir) throws IOException {
