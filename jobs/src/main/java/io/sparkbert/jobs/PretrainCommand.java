@@ -35,6 +35,14 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--init", paramLabel = "CKPT", description = "Start from this checkpoint's parameters instead.")
     Path init;
 
+    @Option(names = "--init-embeddings", paramLabel = "GLOVE_VECTORS",
+            description = "Initialise the token embeddings from GloVe text vectors (dimension = hidden size).")
+    String initEmbeddings;
+
+    @Option(names = "--freeze-embeddings", negatable = true,
+            description = "Keep the GloVe-initialised token embeddings (and the tied MLM decoder) fixed.")
+    boolean freezeEmbeddings;
+
     @Option(names = "--eval-data", paramLabel = "DIR[,DIR...]", description = "Held-out datasets.")
     String evalData;
 
@@ -129,8 +137,8 @@ final class PretrainCommand implements Callable<Integer> {
                     learningRate, warmupSteps, beta1, beta2, epsilon, weightDecay, clipNorm, dynamicMasking, seed,
                     evalFraction, evalMaxSamples, evalEvery, checkpointEvery, keepCheckpoints, maxMinutes, prefetch,
                     storageLevel);
-            Pretrainer.ModelSource source = init != null ? new Pretrainer.ModelSource(null, init)
-                    : new Pretrainer.ModelSource(preset, null);
+            Pretrainer.ModelSource source = new Pretrainer.ModelSource(init != null ? null : preset, init,
+                    initEmbeddings, freezeEmbeddings);
             List<String> evalDirs = evalData == null || evalData.isBlank() ? List.of() : CorpusPaths.split(evalData);
             Pretrainer.Summary s = new Pretrainer(spark, cfg, output).run(CorpusPaths.split(data), evalDirs, source);
             Evaluation e = s.lastEvaluation();

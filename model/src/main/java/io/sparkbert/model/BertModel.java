@@ -71,6 +71,7 @@ public final class BertModel {
     public static ComputationGraph build(BertConfig cfg, int seqLen, int maxPredictions, long seed,
                                          DataType dataType, Optimizer optimizer) {
         BertPretrainingLayer layer = new BertPretrainingLayer(cfg, seqLen, maxPredictions, seed);
+        layer.setFreezeTokenEmbeddings(optimizer.freezeTokenEmbeddings());
         NeuralNetConfiguration.Builder builder = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(dataType)
@@ -118,6 +119,7 @@ public final class BertModel {
         BertPretrainingLayer copy = new BertPretrainingLayer(cfg.withoutDropout(), l.seqLen(), l.maxPredictions(),
                 l.seed());
         copy.setLayerName(l.getLayerName());
+        copy.setFreezeTokenEmbeddings(l.freezeTokenEmbeddings());
         copy.setUpdater(l.getUpdater());
         copy.setBiasUpdater(l.getBiasUpdater());
         copy.setRegularization(l.getRegularization());

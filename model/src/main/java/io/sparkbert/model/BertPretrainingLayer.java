@@ -10,6 +10,8 @@ import java.util.Collection;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.regularization.Regularization;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
@@ -113,6 +115,8 @@ public class BertPretrainingLayer extends SameDiffOutputLayer {
     private int maxPredictions;
     @JsonProperty
     private long seed;
+    @JsonProperty
+    private boolean freezeTokenEmbeddings;
 
     /** For Jackson only. */
     public BertPretrainingLayer() {
@@ -160,6 +164,27 @@ public class BertPretrainingLayer extends SameDiffOutputLayer {
 
     public long seed() {
         return seed;
+    }
+
+    /** Whether the token embedding table (and so the tied MLM decoder weight) is excluded from training. */
+    public boolean freezeTokenEmbeddings() {
+        return freezeTokenEmbeddings;
+    }
+
+    public void setFreezeTokenEmbeddings(boolean freeze) {
+        this.freezeTokenEmbeddings = freeze;
+    }
+
+    /** The DL4J key of the token embedding table. */
+    public static final String TOKEN_TABLE = "embeddings/token";
+
+    /** A frozen token table gets no updates (DL4J's NoOp updater); everything else the layer's updater. */
+    @Override
+    public IUpdater getUpdaterByParam(String paramName) {
+        if (freezeTokenEmbeddings && TOKEN_TABLE.equals(paramName)) {
+            return new NoOp();
+        }
+        return super.getUpdaterByParam(paramName);
     }
 
     /** Width of the packed input, 3S + P. */
@@ -315,7 +340,8 @@ public class BertPretrainingLayer extends SameDiffOutputLayer {
      */
     @Override
     public List<Regularization> getRegularizationByParam(String paramName) {
-        if (paramName.endsWith("gain") || !getLayerParams().isWeightParam(paramName)) {
+        if (paramName.endsWith("gain") || !getLayerParams().isWeightParam(paramName)
+                || (freezeTokenEmbeddings && TOKEN_TABLE.equals(paramName))) {
             return List.of();
         }
         return super.getRegularizationByParam(paramName);

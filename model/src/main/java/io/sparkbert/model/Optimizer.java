@@ -25,8 +25,19 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * @param updater DL4J updater (its learning rate may be a schedule)
  * @param weightDecay decoupled weight decay coefficient (0 = none)
  * @param clipNorm global gradient-norm threshold (0 = no clipping)
+ * @param freezeTokenEmbeddings keep the token embedding table fixed (e.g. initialised from GloVe); as the MLM
+ *                              decoder is tied to it, the decoder weight stays fixed too (its bias trains)
  */
-public record Optimizer(IUpdater updater, double weightDecay, double clipNorm) {
+public record Optimizer(IUpdater updater, double weightDecay, double clipNorm, boolean freezeTokenEmbeddings) {
+
+    public Optimizer(IUpdater updater, double weightDecay, double clipNorm) {
+        this(updater, weightDecay, clipNorm, false);
+    }
+
+    /** The same optimizer with the token embeddings frozen or not. */
+    public Optimizer withFrozenTokenEmbeddings(boolean freeze) {
+        return new Optimizer(updater, weightDecay, clipNorm, freeze);
+    }
 
     /** Plain Adam at a fixed rate, no decay, no clipping (tests and small experiments). */
     public static Optimizer adam(double learningRate) {

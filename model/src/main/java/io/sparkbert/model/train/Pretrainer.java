@@ -31,6 +31,7 @@ import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,15 +62,25 @@ public final class Pretrainer {
     static final DataType DTYPE = DataType.FLOAT;
 
     /** Where the initial model comes from: a preset (fresh) or a checkpoint (its parameters). */
-    public record ModelSource(String preset, Path initCheckpoint) {
+    public record ModelSource(String preset, Path initCheckpoint, String initEmbeddings,
+                              boolean freezeEmbeddings) {
         public ModelSource {
             if ((preset == null) == (initCheckpoint == null)) {
                 throw new IllegalArgumentException("give exactly one of --preset and --init");
             }
+            if (freezeEmbeddings && initEmbeddings == null) {
+                throw new IllegalArgumentException("--freeze-embeddings needs --init-embeddings");
+            }
+        }
+
+        public ModelSource(String preset, Path initCheckpoint) {
+            this(preset, initCheckpoint, null, false);
         }
 
         String describe() {
-            return preset != null ? "preset:" + preset : "init:" + initCheckpoint.toAbsolutePath().normalize();
+            String model = preset != null ? "preset:" + preset : "init:" + initCheckpoint.toAbsolutePath().normalize();
+            return model + (initEmbeddings == null ? "" : " embeddings:" + initEmbeddings
+                    + (freezeEmbeddings ? " (frozen)" : ""));
         }
     }
 
@@ -315,10 +326,16 @@ public final class Pretrainer {
     private ComputationGraph initialNetwork(ModelSource source, PretrainingData.Info info, int totalSteps)
             throws IOException {
         Optimizer optimizer = Optimizer.adamW(config.learningRate(), config.warmupSteps(), totalSteps, config.beta1(),
-                config.beta2(), config.epsilon(), config.weightDecay(), config.clipNorm());
+                config.beta2(), config.epsilon(), config.weightDecay(), config.clipNorm())
+                .withFrozenTokenEmbeddings(source.freezeEmbeddings());
         if (source.preset() != null) {
             BertConfig bert = BertConfig.preset(source.preset(), info.vocab().size());
-            return BertModel.build(bert, info.seqLen(), info.maxPredictions(), config.seed(), DTYPE, optimizer);
+            ComputationGraph graph = BertModel.build(bert, info.seqLen(), info.maxPredictions(), config.seed(), DTYPE,
+                    optimizer);
+            if (source.initEmbeddings() != null) {
+                initEmbeddings(graph, source.initEmbeddings(), info.vocab());
+            }
+            return graph;
         }
         Checkpoint.Loaded init = Checkpoint.read(source.initCheckpoint());
         if (!init.vocab().sha256().equals(info.vocab().sha256())) {
@@ -328,7 +345,45 @@ public final class Pretrainer {
         ComputationGraph graph = BertModel.build(init.config(), info.seqLen(), info.maxPredictions(), config.seed(),
                 DTYPE, optimizer);
         graph.setParams(init.graph().params().castTo(DTYPE));
+        if (source.initEmbeddings() != null) {
+            initEmbeddings(graph, source.initEmbeddings(), info.vocab());
+        }
         return graph;
+    }
+
+    /**
+     * Sets the token-embedding rows of the vocabulary's tokens that have a GloVe vector to that vector's
+     * direction, scaled to the norm a row of BERT's initialisation has on average (initializerRange · √H), so
+     * LayerNorm and the tied decoder see the scale they were designed for. Other rows keep their values.
+     * With {@code cooccur --tokens wordpiece} the GloVe vocabulary is the wordpiece vocabulary itself.
+     */
+    private void initEmbeddings(ComputationGraph graph, String vectorsPath,
+                                io.sparkbert.pipeline.tokenizer.Vocab vocab) throws IOException {
+        io.sparkbert.pipeline.glove.Neighbors vectors = io.sparkbert.pipeline.glove.Neighbors.read(vectorsPath,
+                sc.hadoopConfiguration());
+        BertConfig bert = BertModel.layer(graph).bertConfig();
+        if (vectors.dim() != bert.hiddenSize()) {
+            throw new IllegalArgumentException("--init-embeddings " + vectorsPath + " has " + vectors.dim()
+                    + "-dimensional vectors but the model's hidden size is " + bert.hiddenSize()
+                    + " (train GloVe with --dim " + bert.hiddenSize() + ")");
+        }
+        INDArray table = graph.getParam(BertModel.LAYER + "_" + BertPretrainingLayer.TOKEN_TABLE);
+        double norm = bert.initializerRange() * Math.sqrt(bert.hiddenSize());
+        int covered = 0;
+        for (int id = 0; id < vocab.size(); id++) {
+            double[] v = vectors.unitVector(vocab.token(id));
+            if (v != null) {
+                for (int j = 0; j < v.length; j++) {
+                    table.putScalar(id, j, v[j] * norm);
+                }
+                covered++;
+            }
+        }
+        LOG.info("--init-embeddings: {} of {} vocabulary tokens have a GloVe vector ({}); the rest keep their "
+                + "random initialisation", covered, vocab.size(), vectorsPath);
+        if (covered == 0) {
+            throw new IllegalArgumentException("no token of the vocabulary has a vector in " + vectorsPath);
+        }
     }
 
     private ObjectNode describe(List<String> dataDirs, List<String> evalDirs, ModelSource source,

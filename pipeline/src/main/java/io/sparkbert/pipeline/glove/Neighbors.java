@@ -71,6 +71,12 @@ public final class Neighbors {
         return new Neighbors(words, dim, flat);
     }
 
+    /** The unit-length vector of {@code word}, or null if it has none. */
+    public double[] unitVector(String word) {
+        Integer n = index.get(word);
+        return n == null ? null : Arrays.copyOfRange(unit, n * dim, (n + 1) * dim);
+    }
+
     /** Reads a text vectors file from any Hadoop filesystem (a plain path is local). */
     public static Neighbors read(String path, Configuration hadoop) throws IOException {
         Path file = new Path(path);
