@@ -2,6 +2,7 @@ package io.sparkbert.jobs;
 
 import io.sparkbert.pipeline.tokenizer.InvalidVocabException;
 import io.sparkbert.pipeline.util.OutputExistsException;
+import io.sparkbert.pipeline.util.OutputLock;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -49,6 +50,7 @@ public final class SparkBert implements Runnable {
     /** Runs a command line and returns its exit code (tests call this instead of main). */
     public static int execute(String... args) {
         CommandLine commandLine = new CommandLine(new SparkBert());
+        OutputLocks.commandLine(args);
         try {
             Path userConfig = Settings.configOption(args);
             Settings settings = Settings.load(userConfig);
@@ -72,6 +74,7 @@ public final class SparkBert implements Runnable {
     private static boolean isUserError(Throwable e) {
         return e instanceof InvalidVocabException
                 || e instanceof OutputExistsException
+                || e instanceof OutputLock.LockedException
                 || e instanceof UserError
                 || (e instanceof IllegalArgumentException && e.getMessage() != null)
                 || e instanceof NoSuchFileException
