@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
             InferCommand.class,
             BenchCommand.class,
             DemoCommand.class,
+            LocalClusterCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class SparkBert implements Runnable {
