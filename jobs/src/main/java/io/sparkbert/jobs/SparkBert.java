@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             DemoCommand.class,
             LocalClusterCommand.class,
+            ConfigCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class SparkBert implements Runnable {
