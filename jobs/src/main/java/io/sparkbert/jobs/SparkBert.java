@@ -64,12 +64,22 @@ public final class SparkBert implements Runnable {
                     return 2;
                 }
                 LOG.error("sparkbert {} failed", cmd.getCommandName(), e);
+                Hints.of(e).ifPresent(hint -> cmd.getErr().println("sparkbert: " + hint));
                 return 1;
             });
             return commandLine.execute(args);
         } catch (CommandLine.ParameterException e) {
             commandLine.getErr().println("sparkbert: " + e.getMessage());
             return 2;
+        } catch (Error e) { // IllegalAccessError, OutOfMemoryError, UnsatisfiedLinkError pass picocli's handler
+            var hint = Hints.of(e);
+            if (hint.isEmpty()) {
+                throw e;
+            }
+            LOG.error("sparkbert failed", e);
+            commandLine.getErr().println("sparkbert: " + e);
+            commandLine.getErr().println("sparkbert: " + hint.get());
+            return 1;
         }
     }
 

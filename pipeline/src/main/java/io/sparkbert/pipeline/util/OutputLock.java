@@ -155,7 +155,7 @@ public final class OutputLock implements AutoCloseable {
      * as the command line), or fails with {@link LockedException} naming the current holder.
      */
     public static OutputLock acquire(String output, String command, Configuration hadoop) throws IOException {
-        output = new Path(output).toString(); // as users see it: no trailing slash
+        output = output.length() > 1 ? output.replaceFirst("(?<!/)/+$", "") : output; // no trailing slash
         Path lock = lockFileOf(output);
         FileSystem fs = lock.getFileSystem(hadoop);
         if (fs instanceof LocalFileSystem local) {
