@@ -4,6 +4,7 @@ import io.sparkbert.pipeline.corpus.CorpusPaths;
 import io.sparkbert.pipeline.glove.CooccurrenceJob;
 import io.sparkbert.pipeline.tokenizer.Vocab;
 import io.sparkbert.pipeline.util.AtomicDirectory;
+import io.sparkbert.pipeline.util.OutputLock;
 import io.sparkbert.pipeline.util.SparkProgressListener;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,14 +98,16 @@ final class CooccurCommand implements Callable<Integer> {
         CooccurrenceJob.Options options = new CooccurrenceJob.Options(window, symmetric, distanceWeighting, minCount,
                 maxVocab, mode, !cased, partitions, shards, denseWords, mapSidePairs);
         String target = VocabCommand.qualify(output);
-        SparkSession spark = sparkOptions.start("cooccur", settings);
-        SparkProgressListener progress = new SparkProgressListener(5);
-        spark.sparkContext().addSparkListener(progress);
-        try {
-            return run(spark, options, target);
-        } finally {
-            spark.sparkContext().removeSparkListener(progress);
-            spark.stop();
+        try (OutputLock lock = OutputLocks.acquire(target)) {
+            SparkSession spark = sparkOptions.start("cooccur", settings);
+            SparkProgressListener progress = new SparkProgressListener(5);
+            spark.sparkContext().addSparkListener(progress);
+            try {
+                return run(spark, options, target);
+            } finally {
+                spark.sparkContext().removeSparkListener(progress);
+                spark.stop();
+            }
         }
     }
 

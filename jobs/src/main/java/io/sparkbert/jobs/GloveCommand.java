@@ -6,6 +6,7 @@ import io.sparkbert.pipeline.glove.GloveModel;
 import io.sparkbert.pipeline.glove.GloveOutput;
 import io.sparkbert.pipeline.glove.GloveTrainer;
 import io.sparkbert.pipeline.util.AtomicOutput;
+import io.sparkbert.pipeline.util.OutputLock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -81,16 +82,18 @@ final class GloveCommand implements Callable<Integer> {
         String target = VocabCommand.qualify(output);
         String binaryTarget = target + ".bin";
         String reportTarget = Reports.reportPathFor(target);
-        Configuration localHadoop = new Configuration();
-        for (String path : List.of(target, binaryTarget, reportTarget)) {
-            AtomicOutput.checkWritable(path, overwrite, localHadoop);
-        }
-        long start = System.nanoTime();
-        SparkSession spark = sparkOptions.start("glove", settings);
-        try {
-            return train(spark, glove, input, target, binaryTarget, reportTarget, start);
-        } finally {
-            spark.stop();
+        try (OutputLock lock = OutputLocks.acquire(target)) { // one lock for VECTORS, .bin and report
+            Configuration localHadoop = new Configuration();
+            for (String path : List.of(target, binaryTarget, reportTarget)) {
+                AtomicOutput.checkWritable(path, overwrite, localHadoop);
+            }
+            long start = System.nanoTime();
+            SparkSession spark = sparkOptions.start("glove", settings);
+            try {
+                return train(spark, glove, input, target, binaryTarget, reportTarget, start);
+            } finally {
+                spark.stop();
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import io.sparkbert.pipeline.preprocess.PreprocessJob;
 import io.sparkbert.pipeline.preprocess.SampleDataset;
 import io.sparkbert.pipeline.samples.SampleConfig;
 import io.sparkbert.pipeline.tokenizer.Vocab;
+import io.sparkbert.pipeline.util.OutputLock;
 import io.sparkbert.pipeline.util.SparkProgressListener;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -114,14 +115,16 @@ final class PreprocessCommand implements Callable<Integer> {
             throw new SparkBert.UserError("--incremental and --overwrite exclude each other");
         }
         String target = VocabCommand.qualify(output);
-        SparkSession spark = sparkOptions.start("preprocess", settings);
-        SparkProgressListener progress = new SparkProgressListener(5);
-        spark.sparkContext().addSparkListener(progress);
-        try {
-            return run(spark, samples, corpusFormat, target);
-        } finally {
-            spark.sparkContext().removeSparkListener(progress);
-            spark.stop();
+        try (OutputLock lock = OutputLocks.acquire(target)) {
+            SparkSession spark = sparkOptions.start("preprocess", settings);
+            SparkProgressListener progress = new SparkProgressListener(5);
+            spark.sparkContext().addSparkListener(progress);
+            try {
+                return run(spark, samples, corpusFormat, target);
+            } finally {
+                spark.sparkContext().removeSparkListener(progress);
+                spark.stop();
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.sparkbert.jobs;
 
 import io.sparkbert.pipeline.tokenizer.InvalidVocabException;
 import io.sparkbert.pipeline.util.OutputExistsException;
+import io.sparkbert.pipeline.util.OutputLock;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -32,6 +33,8 @@ import picocli.CommandLine.Command;
             ImportCommand.class,
             BenchCommand.class,
             DemoCommand.class,
+            LocalClusterCommand.class,
+            ConfigCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class SparkBert implements Runnable {
@@ -52,6 +55,7 @@ public final class SparkBert implements Runnable {
     /** Runs a command line and returns its exit code (tests call this instead of main). */
     public static int execute(String... args) {
         CommandLine commandLine = new CommandLine(new SparkBert());
+        OutputLocks.commandLine(args);
         try {
             Path userConfig = Settings.configOption(args);
             Settings settings = Settings.load(userConfig);
@@ -63,18 +67,29 @@ public final class SparkBert implements Runnable {
                     return 2;
                 }
                 LOG.error("sparkbert {} failed", cmd.getCommandName(), e);
+                Hints.of(e).ifPresent(hint -> cmd.getErr().println("sparkbert: " + hint));
                 return 1;
             });
             return commandLine.execute(args);
         } catch (CommandLine.ParameterException e) {
             commandLine.getErr().println("sparkbert: " + e.getMessage());
             return 2;
+        } catch (Error e) { // IllegalAccessError, OutOfMemoryError, UnsatisfiedLinkError pass picocli's handler
+            var hint = Hints.of(e);
+            if (hint.isEmpty()) {
+                throw e;
+            }
+            LOG.error("sparkbert failed", e);
+            commandLine.getErr().println("sparkbert: " + e);
+            commandLine.getErr().println("sparkbert: " + hint.get());
+            return 1;
         }
     }
 
     private static boolean isUserError(Throwable e) {
         return e instanceof InvalidVocabException
                 || e instanceof OutputExistsException
+                || e instanceof OutputLock.LockedException
                 || e instanceof UserError
                 || (e instanceof IllegalArgumentException && e.getMessage() != null)
                 || e instanceof NoSuchFileException

@@ -3,6 +3,7 @@ package io.sparkbert.jobs;
 import io.sparkbert.pipeline.corpus.CorpusPaths;
 import io.sparkbert.pipeline.tokenizer.Vocab;
 import io.sparkbert.pipeline.util.AtomicOutput;
+import io.sparkbert.pipeline.util.OutputLock;
 import io.sparkbert.pipeline.vocab.CorpusWordCounts;
 import io.sparkbert.pipeline.vocab.WordPieceTrainer;
 import java.io.OutputStreamWriter;
@@ -65,15 +66,17 @@ final class VocabCommand implements Callable<Integer> {
         WordPieceTrainer trainer = new WordPieceTrainer(size, minCount); // validates size and min-count
         String target = qualify(output);
         String reportTarget = Reports.reportPathFor(target);
-        Configuration localHadoop = new Configuration();
-        AtomicOutput.checkWritable(target, overwrite, localHadoop);
-        AtomicOutput.checkWritable(reportTarget, overwrite, localHadoop);
-        long start = System.nanoTime();
-        SparkSession spark = sparkOptions.start("vocab", settings);
-        try {
-            return learn(spark, trainer, target, reportTarget, start);
-        } finally {
-            spark.stop();
+        try (OutputLock lock = OutputLocks.acquire(target)) {
+            Configuration localHadoop = new Configuration();
+            AtomicOutput.checkWritable(target, overwrite, localHadoop);
+            AtomicOutput.checkWritable(reportTarget, overwrite, localHadoop);
+            long start = System.nanoTime();
+            SparkSession spark = sparkOptions.start("vocab", settings);
+            try {
+                return learn(spark, trainer, target, reportTarget, start);
+            } finally {
+                spark.stop();
+            }
         }
     }
 

@@ -1,0 +1,337 @@
+package io.sparkbert.pipeline.util;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.StringReader;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An exclusive lock on an output, so that two runs pointed at the same output refuse cleanly instead
+ * of interleaving their writes. The lock is a hidden file beside the output ({@code dir/.name.lock},
+ * never inside it: outputs are renamed into place) that records who holds it: host, pid, user,
+ * command and start time. The second run fails at once with {@link LockedException}, whose message
+ * names the holder. {@link #close()} releases the lock; a local lock file stays behind, empty.
+ *
+ * <p>The holding JVM must not open the lock file any other way: POSIX drops all of a process's locks
+ * on a file when it closes any descriptor of that file.
+ *
+ * <p>How a dead holder is detected:
+ * <ul>
+ *   <li>Local paths ({@code file:}) are locked with {@link FileChannel#tryLock()} (POSIX {@code fcntl}
+ *       locks). The operating system drops such a lock when its process dies, however it dies, so a
+ *       lock file left by a killed run is simply taken over. On a shared filesystem mounted by several
+ *       hosts this is exactly as reliable as the mount's lock support: NFSv4 (and NFSv3 with
+ *       {@code lockd}) enforce these locks across hosts; filesystems that ignore {@code fcntl} locks do
+ *       not, and two hosts could then both think they hold the lock.
+ *   <li>Other Hadoop filesystems (HDFS, S3A, ...) have no such locks: the lock file is created with
+ *       {@code overwrite=false}, which is atomic on HDFS (on S3 only since conditional writes, and not
+ *       with every S3A version). A lock file whose holder ran on <em>this</em> host with a process id
+ *       that is no longer alive is stale and taken over. A holder on another host cannot be checked from
+ *       here: the run refuses and the message says which lock file to delete if that run is gone.
+ * </ul>
+ */
+public final class OutputLock implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OutputLock.class);
+
+    /** Another run holds the lock; the message says who and since when. */
+    public static final class LockedException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+        private final Holder holder;
+
+        LockedException(String output, String lockFile, Holder holder, boolean checkable) {
+            super("output " + output + " is locked by another run: " + holder.describe() + ". "
+                    + (checkable ? "It is released when that run ends."
+                            : "If that run is gone, delete the lock file " + lockFile + "."));
+            this.holder = holder;
+        }
+
+        public Holder holder() {
+            return holder;
+        }
+    }
+
+    /** Who holds a lock. */
+    public record Holder(String host, long pid, String user, String command, String started, String id) {
+        static Holder current(String command) {
+            return new Holder(hostName(), ProcessHandle.current().pid(), System.getProperty("user.name", "?"),
+                    command, Instant.now().toString(), UUID.randomUUID().toString());
+        }
+
+        String describe() {
+            return "'" + command + "' (pid " + pid + " on host " + host + ", user " + user + ", started " + started
+                    + ")";
+        }
+
+        byte[] toBytes() {
+            Properties p = new Properties();
+            p.setProperty("host", host);
+            p.setProperty("pid", Long.toString(pid));
+            p.setProperty("user", user);
+            p.setProperty("command", command);
+            p.setProperty("started", started);
+            p.setProperty("id", id);
+            StringBuilder text = new StringBuilder("# sparkbert output lock\n");
+            // fixed order, so the file is easy to read
+            for (String key : new String[] {"host", "pid", "user", "command", "started", "id"}) {
+                text.append(key).append('=').append(escape(p.getProperty(key))).append('\n');
+            }
+            return text.toString().getBytes(StandardCharsets.UTF_8);
+        }
+
+        static Holder parse(byte[] bytes) {
+            Properties p = new Properties();
+            try {
+                p.load(new StringReader(new String(bytes, StandardCharsets.UTF_8)));
+            } catch (IOException | IllegalArgumentException e) {
+                return unknown();
+            }
+            long pid;
+            try {
+                pid = Long.parseLong(p.getProperty("pid", "-1"));
+            } catch (NumberFormatException e) {
+                pid = -1;
+            }
+            return new Holder(p.getProperty("host", "?"), pid, p.getProperty("user", "?"),
+                    p.getProperty("command", "?"), p.getProperty("started", "?"), p.getProperty("id", "?"));
+        }
+
+        static Holder unknown() {
+            return new Holder("?", -1, "?", "?", "?", "?");
+        }
+
+        private static String escape(String value) {
+            return value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r");
+        }
+    }
+
+    /** Local locks this JVM holds, by file (a second channel on a locked file must never be opened). */
+    private static final java.util.Map<String, OutputLock> HELD_IN_THIS_JVM = new java.util.HashMap<>();
+
+    private final Path lockPath;
+    private final FileSystem fs;
+    private final FileChannel channel;
+    private final FileLock osLock;
+    private final Holder holder;
+    private final Holder previous;
+    private boolean released;
+    private String jvmKey;
+
+    private OutputLock(Path lockPath, FileSystem fs, FileChannel channel, FileLock osLock, Holder holder,
+                       Holder previous) {
+        this.lockPath = lockPath;
+        this.fs = fs;
+        this.channel = channel;
+        this.osLock = osLock;
+        this.holder = holder;
+        this.previous = previous;
+    }
+
+    /** The lock file of an output: {@code parent/.name.lock}. */
+    public static Path lockFileOf(String output) {
+        Path target = new Path(output);
+        return new Path(target.getParent(), "." + target.getName() + ".lock");
+    }
+
+    /**
+     * Takes the lock of {@code output} for {@code command} (a short description a user recognises, such
+     * as the command line), or fails with {@link LockedException} naming the current holder.
+     */
+    public static OutputLock acquire(String output, String command, Configuration hadoop) throws IOException {
+        output = output.length() > 1 ? output.replaceFirst("(?<!/)/+$", "") : output; // no trailing slash
+        Path lock = lockFileOf(output);
+        FileSystem fs = lock.getFileSystem(hadoop);
+        if (fs instanceof LocalFileSystem local) {
+            fs = local.getRawFileSystem();
+        }
+        Holder me = Holder.current(command);
+        if ("file".equals(fs.getUri().getScheme())) {
+            return acquireLocal(output, lock, fs, me);
+        }
+        return acquireByCreate(output, lock, fs, me);
+    }
+
+    /** The holder this lock recorded. */
+    public Holder holder() {
+        return holder;
+    }
+
+    /** The holder of a stale lock this one took over (its process had died), or null. */
+    public Holder tookOverFrom() {
+        return previous;
+    }
+
+    public Path lockFile() {
+        return lockPath;
+    }
+
+    private static OutputLock acquireLocal(String output, Path lock, FileSystem fs, Holder me) throws IOException {
+        java.nio.file.Path file = java.nio.file.Path.of(fs.makeQualified(lock).toUri());
+        Files.createDirectories(file.getParent());
+        String key = file.toAbsolutePath().normalize().toString();
+        synchronized (HELD_IN_THIS_JVM) {
+            OutputLock mine = HELD_IN_THIS_JVM.get(key);
+            if (mine != null) {
+                // Never open a second descriptor of a file this process has locked: closing it would drop the lock.
+                throw new LockedException(output, file.toString(), mine.holder, true);
+            }
+            OutputLock taken = acquireLocal(output, lock, fs, me, file);
+            HELD_IN_THIS_JVM.put(key, taken);
+            taken.jvmKey = key;
+            return taken;
+        }
+    }
+
+    private static OutputLock acquireLocal(String output, Path lock, FileSystem fs, Holder me, java.nio.file.Path file)
+            throws IOException {
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        FileLock osLock;
+        try {
+            osLock = channel.tryLock();
+        } catch (OverlappingFileLockException | IOException e) {
+            channel.close();
+            throw e;
+        }
+        if (osLock == null) {
+            Holder holder = readHolder(channel);
+            for (int wait = 0; wait < 20 && holder.pid() < 0; wait++) { // the holder is still writing it
+                sleep(50);
+                holder = readHolder(channel);
+            }
+            channel.close();
+            throw new LockedException(output, file.toString(), holder, true);
+        }
+        // A lock file that is not empty was left by a holder that died without releasing it (the OS
+        // dropped its lock): take it over, and say so.
+        Holder previous = channel.size() > 0 ? readHolder(channel) : null;
+        channel.truncate(0);
+        channel.write(ByteBuffer.wrap(me.toBytes()), 0);
+        channel.force(true);
+        if (previous != null) {
+            LOG.warn("Took over the lock of {} left by {}, which ended without releasing it", output,
+                    previous.describe());
+        }
+        return new OutputLock(lock, fs, channel, osLock, me, previous);
+    }
+
+    private static Holder readHolder(FileChannel channel) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(channel.size(), 64 << 10));
+        channel.read(buffer, 0);
+        return Holder.parse(java.util.Arrays.copyOf(buffer.array(), buffer.position()));
+    }
+
+    /** Lock files on filesystems without OS locks: exclusive create; stale if its pid on this host is dead. */
+    static OutputLock acquireByCreate(String output, Path lock, FileSystem fs, Holder me) throws IOException {
+        if (lock.getParent() != null) {
+            fs.mkdirs(lock.getParent());
+        }
+        Holder stale = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            if (!fs.exists(lock)) {
+                try (OutputStream out = fs.create(lock, false)) {
+                    out.write(me.toBytes());
+                } catch (IOException lostTheRace) { // FileAlreadyExistsException, or a plain IOException
+                    if (!fs.exists(lock)) {
+                        throw lostTheRace;
+                    }
+                    continue;
+                }
+                if (stale != null) {
+                    LOG.warn("Took over the lock of {} left by {}, whose process is gone", output, stale.describe());
+                }
+                return new OutputLock(lock, fs, null, null, me, stale);
+            }
+            Holder holder = readHolder(fs, lock);
+            if (holder == null) {
+                continue; // released meanwhile
+            }
+            if (holder.host().equals(me.host()) && holder.pid() > 0 && !isAlive(holder.pid())) {
+                fs.delete(lock, false); // stale: its process on this host is gone
+                stale = holder;
+                continue;
+            }
+            throw new LockedException(output, lock.toString(), holder, false);
+        }
+        throw new IOException("could not create the lock file " + lock);
+    }
+
+    private static Holder readHolder(FileSystem fs, Path lock) throws IOException {
+        try (InputStream in = fs.open(lock)) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            in.transferTo(bytes);
+            return Holder.parse(bytes.toByteArray());
+        } catch (java.io.FileNotFoundException gone) {
+            return null;
+        }
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading a lock file");
+        }
+    }
+
+    static boolean isAlive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            String env = System.getenv("HOSTNAME");
+            return env != null && !env.isBlank() ? env : "unknown-host";
+        }
+    }
+
+    /**
+     * Releases the lock. A local lock file is emptied, not deleted: a run waiting on the old file could
+     * otherwise lock a deleted file while a third run locks a new one. Other filesystems' lock files are
+     * deleted.
+     */
+    @Override
+    public synchronized void close() throws IOException {
+        if (released) {
+            return;
+        }
+        released = true;
+        if (channel == null) {
+            fs.delete(lockPath, false);
+            return;
+        }
+        synchronized (HELD_IN_THIS_JVM) {
+            try {
+                channel.truncate(0);
+                channel.force(true);
+            } finally {
+                try {
+                    osLock.release();
+                } finally {
+                    channel.close();
+                    HELD_IN_THIS_JVM.remove(jvmKey);
+                }
+            }
+        }
+    }
+}
