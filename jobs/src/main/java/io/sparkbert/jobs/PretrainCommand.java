@@ -5,6 +5,7 @@ import io.sparkbert.model.train.PretrainConfig;
 import io.sparkbert.model.train.Pretrainer;
 import io.sparkbert.model.train.RunDirectory;
 import io.sparkbert.pipeline.corpus.CorpusPaths;
+import io.sparkbert.pipeline.util.OutputLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -127,9 +128,15 @@ final class PretrainCommand implements Callable<Integer> {
         if (init == null && preset == null) {
             throw new SparkBert.UserError("give --preset NAME or --init CKPT");
         }
-        if (overwrite && Files.exists(output)) {
-            RunDirectory.deleteTree(output);
+        try (OutputLock lock = OutputLocks.acquire(output.toAbsolutePath().toUri().toString())) {
+            if (overwrite && Files.exists(output)) {
+                RunDirectory.deleteTree(output);
+            }
+            return train(settings);
         }
+    }
+
+    private int train(Settings settings) throws Exception {
         SparkSession spark = sparkOptions.start("pretrain", settings);
         try {
             int workerCount = workers > 0 ? workers : spark.sparkContext().defaultParallelism();
