@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,24 +21,12 @@ class SparkSubmitIT {
 
     @Test
     void vocabThroughSparkSubmitEqualsTheEmbeddedRun() throws Exception {
-        Path target = ProjectFiles.root().resolve("jobs").resolve("target");
-        Path jar;
-        try (Stream<Path> jars = Files.list(target)) {
-            jar = jars.filter(p -> p.getFileName().toString().matches("sparkbert-[0-9].*\\.jar")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no shaded jar in " + target + "; run mvn package"));
-        }
-        String sparkClasspath = Files.readString(target.resolve("spark-classpath.txt")).trim();
         Path corpus = ProjectFiles.corpus().resolve("kjv");
         Path submitted = dir.resolve("submitted").resolve("vocab.txt");
 
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of(System.getProperty("sparkbert.java17.opens", "").split(" ")));
-        command.removeIf(String::isEmpty);
-        command.addAll(List.of("-cp", sparkClasspath, "org.apache.spark.deploy.SparkSubmit",
-                "--master", "local[2]", "--conf", "spark.driver.host=127.0.0.1",
-                "--class", "io.sparkbert.jobs.SparkBert", jar.toString(),
-                "vocab", "--input", corpus.toString(), "--output", submitted.toString(), "--size", "3000"));
+        List<String> command = SparkSubmit.command(List.of("--master", "local[2]", "--conf",
+                "spark.driver.host=127.0.0.1"), List.of("vocab", "--input", corpus.toString(), "--output",
+                submitted.toString(), "--size", "3000"));
         Processes.Result result = Processes.run(command, Map.of("SPARK_LOCAL_IP", "127.0.0.1"), dir, 300);
         assertEquals(0, result.exitCode(), result.output());
         assertTrue(Files.exists(submitted.resolveSibling("vocab.report.json")));

@@ -16,10 +16,14 @@ final class StandaloneCluster implements AutoCloseable {
     private final LocalCluster.State state;
 
     StandaloneCluster(Path dir, int workerCores, String workerMemory) throws Exception {
+        this(dir, 1, workerCores, workerMemory);
+    }
+
+    StandaloneCluster(Path dir, int workers, int workerCores, String workerMemory) throws Exception {
         String sparkClasspath = Files.readString(ProjectFiles.root().resolve("jobs").resolve("target")
                 .resolve("spark-classpath.txt")).trim();
         cluster = new LocalCluster(dir.resolve("local-cluster"), sparkClasspath, LocalCluster.java17OptionsOfThisJvm());
-        state = cluster.start(new LocalCluster.Options(1, workerCores, workerMemory, 0, 0, "512m", 120_000)).state();
+        state = cluster.start(new LocalCluster.Options(workers, workerCores, workerMemory, 0, 0, "512m", 120_000)).state();
     }
 
     String masterUrl() {
