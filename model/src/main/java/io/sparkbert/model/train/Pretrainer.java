@@ -33,6 +33,7 @@ import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -193,6 +194,11 @@ public final class Pretrainer {
         ParameterAveragingTrainingMaster master = trainingMaster(config, hook);
         SparkComputationGraph sparkGraph = new SparkComputationGraph(sc, graph, master);
 
+        // local[N]: the workers are threads of this JVM, and each ND4J op would use every core (OpenMP);
+        // N workers x all cores oversubscribes the machine. Executors of a cluster get OMP_NUM_THREADS =
+        // spark.task.cpus from Spark itself.
+        int localWorkerThreads = sc.isLocal()
+                ? Math.max(1, Runtime.getRuntime().availableProcessors() / config.workers()) : 0;
         EpochCache epochs = new EpochCache(train, trainSamples, batchesPerEpoch, masker);
         Progress progress = new Progress(step, totalSteps);
         Evaluation lastEval = null;
@@ -213,7 +219,15 @@ public final class Pretrainer {
             }
             hook.startRound(step);
             long t0 = System.nanoTime();
-            sparkGraph.fitMultiDataSet(round);
+            int threads = Nd4j.getEnvironment().maxThreads();
+            if (localWorkerThreads > 0) {
+                Nd4j.getEnvironment().setMaxThreads(localWorkerThreads);
+            }
+            try {
+                sparkGraph.fitMultiDataSet(round);
+            } finally {
+                Nd4j.getEnvironment().setMaxThreads(threads);
+            }
             long roundNanos = System.nanoTime() - t0;
             trainNanos += roundNanos;
             List<StepHook.StepRecord> done = new ArrayList<>(records.value());
