@@ -84,14 +84,32 @@ public record BertConfig(
     /**
      * A preset from {@code conf/model/<name>.conf}. The conf directory is the system property
      * {@value #CONF_DIR_PROPERTY} if set, otherwise the first {@code conf/} found walking up from the
-     * working directory (so it works from the project root and from a module directory).
+     * working directory (so it works from the project root and from a module directory), otherwise the
+     * copy of conf/ inside the application jar ({@value #BUNDLED_CONF}/, what spark-submit runs with).
      */
     public static BertConfig preset(String name, int vocabSize) {
         if (!PRESETS.contains(name)) {
             throw new IllegalArgumentException("unknown BERT preset '" + name + "', expected one of " + PRESETS);
         }
-        return fromConfFile(findConfDir().resolve("model").resolve(name + ".conf"), vocabSize);
+        Path dir = findConfDir();
+        if (dir != null) {
+            return fromConfFile(dir.resolve("model").resolve(name + ".conf"), vocabSize);
+        }
+        String resource = BUNDLED_CONF + "/model/" + name + ".conf";
+        try (var in = BertConfig.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("no conf/model directory found above the working directory and no "
+                        + resource + " on the classpath; set -D" + CONF_DIR_PROPERTY);
+            }
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return fromMap(parseFlatConf(text.lines().toList()), vocabSize);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read BERT preset " + resource, e);
+        }
     }
+
+    /** Where the shaded application jar carries conf/. */
+    public static final String BUNDLED_CONF = "sparkbert-conf";
 
     /** Reads a flat {@code key = value} conf file (see the class comment). */
     public static BertConfig fromConfFile(Path file, int vocabSize) {
@@ -176,8 +194,7 @@ public record BertConfig(
                 return candidate;
             }
         }
-        throw new IllegalStateException("no conf/model directory found above the working directory; set -D"
-                + CONF_DIR_PROPERTY);
+        return null;
     }
 
     private static String required(Map<String, String> values, String key) {
