@@ -72,9 +72,11 @@ class PretrainCommandTest {
         }
         List<String> args = new ArrayList<>(List.of("pretrain"));
         options.forEach((k, v) -> {
-            if (v != null) {
+            if (v != null) {       // null: leave the option out; "": a flag without a value
                 args.add(k);
-                args.add(v);
+                if (!v.isEmpty()) {
+                    args.add(v);
+                }
             }
         });
         return Cli.run(args.toArray(String[]::new));
@@ -189,5 +191,49 @@ class PretrainCommandTest {
         assertTrue(initFirstStep.get("mlm_loss").asDouble() < metrics(run).get(0).get("mlm_loss").asDouble(),
                 initFirstStep + " vs " + firstEval);
         assertTrue(Files.exists(continued.resolve("checkpoints/latest")));
+    }
+
+    @Test
+    void gloveVectorsInitialiseAndFreezeTheTokenEmbeddings() throws Exception {
+        io.sparkbert.pipeline.tokenizer.Vocab vocab = io.sparkbert.pipeline.tokenizer.Vocab.load(data.resolve("vocab.txt"));
+        // vectors for three real tokens, of the tiny preset's hidden size 128, plus a word not in the vocab
+        List<String> words = List.of(vocab.token(vocab.size() - 1), vocab.token(vocab.size() - 2), "the", "zzzz-none");
+        StringBuilder text = new StringBuilder();
+        java.util.Random random = new java.util.Random(3);
+        java.util.Map<String, double[]> vectors = new java.util.HashMap<>();
+        for (String w : words) {
+            double[] v = new double[128];
+            text.append(w);
+            for (int i = 0; i < v.length; i++) {
+                v[i] = random.nextGaussian();
+                text.append(' ').append(v[i]);
+            }
+            text.append('\n');
+            vectors.put(w, v);
+        }
+        Path file = shared.resolve("vectors.txt");
+        Files.writeString(file, text);
+        Path run = shared.resolve("glove-init");
+        assertOk(pretrain(run, "--steps", "3", "--eval-every", "3", "--checkpoint-every", "3", "--init-embeddings",
+                file.toString(), "--freeze-embeddings", ""));
+        Checkpoint.Loaded loaded = Checkpoint.read(run.resolve("checkpoints/step-000003"));
+        org.nd4j.linalg.api.ndarray.INDArray table = loaded.graph().getParam("bert_embeddings/token");
+        for (String w : words.subList(0, 3)) {
+            if (!vocab.contains(w)) {
+                continue;
+            }
+            double[] v = vectors.get(w);
+            double norm = Math.sqrt(java.util.Arrays.stream(v).map(x -> x * x).sum());
+            int id = vocab.id(w);
+            for (int j = 0; j < 128; j++) {
+                // direction of the GloVe vector at BERT's initial row norm 0.02·√128, unchanged by 3 frozen steps
+                assertEquals(v[j] / norm * 0.02 * Math.sqrt(128), table.getDouble(id, j), 1e-6, w + "[" + j + "]");
+            }
+        }
+        Path wrongDim = shared.resolve("vectors-3d.txt");
+        Files.writeString(wrongDim, "the 0.1 0.2 0.3\n");
+        Cli.Result bad = pretrain(shared.resolve("glove-bad"), "--steps", "3", "--init-embeddings", wrongDim.toString());
+        assertNotEquals(0, bad.exitCode());
+        assertTrue(bad.err().contains("3-dimensional vectors but the model's hidden size is 128"), bad.err());
     }
 }

@@ -11,7 +11,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.learning.regularization.Regularization;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
@@ -178,11 +178,14 @@ public class BertPretrainingLayer extends SameDiffOutputLayer {
     /** The DL4J key of the token embedding table. */
     public static final String TOKEN_TABLE = "embeddings/token";
 
-    /** A frozen token table gets no updates (DL4J's NoOp updater); everything else the layer's updater. */
+    /**
+     * A frozen token table gets SGD with learning rate 0 (no update); everything else the layer's updater.
+     * Not DL4J's {@code NoOp}: that one passes the raw gradient through, i.e. it is SGD with rate 1.
+     */
     @Override
     public IUpdater getUpdaterByParam(String paramName) {
         if (freezeTokenEmbeddings && TOKEN_TABLE.equals(paramName)) {
-            return new NoOp();
+            return new Sgd(0.0);
         }
         return super.getUpdaterByParam(paramName);
     }

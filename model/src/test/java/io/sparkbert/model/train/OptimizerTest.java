@@ -26,6 +26,10 @@ class OptimizerTest {
         return TinyBatches.batches(TinyBatches.samples(4, 11), 4).get(0).toMultiDataSet(DataType.DOUBLE);
     }
 
+    private static org.nd4j.linalg.dataset.MultiDataSet floatBatch() {
+        return TinyBatches.batches(TinyBatches.samples(4, 11), 4).get(0).toMultiDataSet(DataType.FLOAT);
+    }
+
     @Test
     void scheduleIsGooglesWarmupThenLinearDecay() {
         LinearWarmupDecay s = new LinearWarmupDecay(1e-3, 10, 100);
@@ -107,5 +111,21 @@ class OptimizerTest {
         Map<String, INDArray> out = new java.util.LinkedHashMap<>();
         table.forEach((k, v) -> out.put(k, v.dup()));
         return out;
+    }
+
+    @Test
+    void frozenTokenEmbeddingsDoNotMoveButEverythingElseTrains() {
+        ComputationGraph graph = BertModel.build(TinyBatches.config(0), TinyBatches.SEQ, TinyBatches.PREDICTIONS, 5,
+                DataType.FLOAT, Optimizer.adamW(1e-2, 0, 10, 0.9, 0.999, 1e-6, 0.01, 1.0).withFrozenTokenEmbeddings(true));
+        Map<String, INDArray> before = copy(graph.paramTable());
+        graph.fit(floatBatch());
+        graph.fit(floatBatch());
+        for (var e : graph.paramTable().entrySet()) {
+            if (e.getKey().endsWith("attention/bk")) {
+                continue;   // the key bias has an identically zero gradient: softmax over keys ignores q·bk
+            }
+            boolean token = e.getKey().endsWith("embeddings/token");
+            assertEquals(token, e.getValue().equals(before.get(e.getKey())), e.getKey());
+        }
     }
 }
