@@ -110,6 +110,10 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--storage-level", paramLabel = "LEVEL", description = "Spark storage level of cached data.")
     String storageLevel;
 
+    @Option(names = "--repartition", paramLabel = "never|always|num-partitions-workers-differs",
+            description = "DL4J's repartitioning of each round (anything but never gives up reproducibility).")
+    String repartition;
+
     @Option(names = "--overwrite", negatable = true, description = "Start over in an existing run directory.")
     boolean overwrite;
 
@@ -143,7 +147,7 @@ final class PretrainCommand implements Callable<Integer> {
             PretrainConfig cfg = new PretrainConfig(steps, batchSizePerWorker, workerCount, averagingFrequency,
                     learningRate, warmupSteps, beta1, beta2, epsilon, weightDecay, clipNorm, dynamicMasking, seed,
                     evalFraction, evalMaxSamples, evalEvery, checkpointEvery, keepCheckpoints, maxMinutes, prefetch,
-                    storageLevel);
+                    storageLevel, repartition);
             Pretrainer.ModelSource source = new Pretrainer.ModelSource(init != null ? null : preset, init,
                     initEmbeddings, freezeEmbeddings);
             List<String> evalDirs = evalData == null || evalData.isBlank() ? List.of() : CorpusPaths.split(evalData);

@@ -29,12 +29,16 @@ import java.util.Map;
  * @param maxMinutes         stop (with a checkpoint) after this much training time, 0 = no limit (operational)
  * @param prefetch           batches each worker prefetches (operational)
  * @param storageLevel       Spark storage level of the cached batches (operational)
+ * @param repartition        DL4J's repartitioning of a round: "never" (ours: each worker trains the batches
+ *                           {@link PretrainingData#round} gives it, reproducibly), "always" or
+ *                           "num-partitions-workers-differs" (DL4J rebalances; runs are then not reproducible)
  */
 public record PretrainConfig(int steps, int batchSizePerWorker, int workers, int averagingFrequency,
                              double learningRate, int warmupSteps, double beta1, double beta2, double epsilon,
                              double weightDecay, double clipNorm, boolean dynamicMasking, long seed,
                              double evalFraction, int evalMaxSamples, int evalEvery, int checkpointEvery,
-                             int keepCheckpoints, double maxMinutes, int prefetch, String storageLevel)
+                             int keepCheckpoints, double maxMinutes, int prefetch, String storageLevel,
+                             String repartition)
         implements Serializable {
 
     public PretrainConfig {
@@ -47,6 +51,8 @@ public record PretrainConfig(int steps, int batchSizePerWorker, int workers, int
         require(evalFraction >= 0 && evalFraction < 1, "eval-fraction must be in [0, 1)");
         require(evalEvery > 0 && checkpointEvery > 0, "eval-every and checkpoint-every must be > 0");
         require(keepCheckpoints > 0, "keep-checkpoints must be > 0");
+        require(java.util.List.of("never", "always", "num-partitions-workers-differs").contains(repartition),
+                "repartition must be never, always or num-partitions-workers-differs, got " + repartition);
     }
 
     private static void require(boolean ok, String message) {
@@ -77,6 +83,7 @@ public record PretrainConfig(int steps, int batchSizePerWorker, int workers, int
         m.put("dynamic_masking", dynamicMasking);
         m.put("seed", seed);
         m.put("eval_fraction", evalFraction);
+        m.put("repartition", repartition);
         return m;
     }
 }

@@ -288,7 +288,11 @@ public final class Pretrainer {
                 .workerPrefetchNumBatches(config.prefetch())
                 .saveUpdater(true)
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
-                .repartionData(Repartition.Never)
+                .repartionData(switch (config.repartition()) {
+                    case "always" -> Repartition.Always;
+                    case "num-partitions-workers-differs" -> Repartition.NumPartitionsWorkersDiffers;
+                    default -> Repartition.Never;
+                })
                 .storageLevel(StorageLevel.fromString(config.storageLevel()))
                 .trainingHooks(hook)
                 .rngSeed(config.seed())

@@ -43,7 +43,7 @@ class ParameterAveragingTrainingTest {
 
     private static PretrainConfig config(int workers, int k, int batch) {
         return new PretrainConfig(8, batch, workers, k, 5e-3, 2, 0.9, 0.999, 1e-6, 0.01, 1.0, false, 77, 0.1, 100,
-                100, 100, 1, 0, 0, "MEMORY_ONLY");
+                100, 100, 1, 0, 0, "MEMORY_ONLY", "never");
     }
 
     private static ComputationGraph network(PretrainConfig c, double dropout) {
