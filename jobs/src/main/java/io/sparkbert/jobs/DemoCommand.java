@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
                 + "out), count GloVe co-occurrences and train GloVe vectors (nearest neighbours printed), pretrain "
                 + "BERT for --minutes (progress, metrics, curves), export the checkpoint for HuggingFace and fill "
                 + "masks with it; then print what was produced where, the key figures and the next commands.",
-            "The defaults (conf/demo.conf) take about 15 minutes on 2 cores. Outputs go to --work, replaced on every "
+            "The defaults (conf/demo.conf) take about 10 minutes on 2 cores. Outputs go to --work, replaced on every "
                 + "run."})
 final class DemoCommand implements Callable<Integer> {
     static final String HOME_PROPERTY = "sparkbert.home";
