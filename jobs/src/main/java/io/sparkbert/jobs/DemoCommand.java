@@ -40,7 +40,6 @@ import picocli.CommandLine.Option;
 final class DemoCommand implements Callable<Integer> {
     static final String HOME_PROPERTY = "sparkbert.home";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String NOISE = "Added differentiated op ";
     private static final String JAR = "jobs/target/sparkbert-0.1.0-SNAPSHOT.jar";
 
     @Option(names = "--work", paramLabel = "DIR", description = "Scratch directory for the demo's outputs.")
@@ -126,17 +125,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream stdout = System.out;
-        // DL4J M2.1's SameDiff println()s a line per op each time a worker builds its gradient function: tens of
-        // thousands of lines in a few minutes of pretraining, which would bury the demo's own output
-        System.setOut(new PrintStream(new LineFilter(stdout, NOISE), true, StandardCharsets.UTF_8));
         try {
             return demo();
         } catch (DemoStepFailed e) {
             return e.status;
-        } finally {
-            System.out.flush();
-            System.setOut(stdout);
         }
     }
 
@@ -393,52 +385,7 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** Passes lines through to a stream, except those starting with a prefix. */
-    static final class LineFilter extends OutputStream {
-        private final PrintStream target;
-        private final byte[] prefix;
-        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
-
-        LineFilter(PrintStream target, String prefix) {
-            this.target = target;
-            this.prefix = prefix.getBytes(StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public synchronized void write(int b) {
-            line.write(b);
-            if (b == '\n') {
-                if (!startsWithPrefix()) {
-                    target.write(line.toByteArray(), 0, line.size());
-                }
-                line.reset();
-            }
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            for (int i = off; i < off + len; i++) {
-                write(b[i]);
-            }
-        }
-
-        /** A partial line goes out now unless it may still become a filtered one. */
-        @Override
-        public synchronized void flush() {
-            byte[] pending = line.toByteArray();
-            if (pending.length > 0 && !Arrays.equals(pending, 0, Math.min(pending.length, prefix.length), prefix, 0,
-                    Math.min(pending.length, prefix.length))) {
-                target.write(pending, 0, pending.length);
-                line.reset();
-            }
-            target.flush();
-        }
-
-        private boolean startsWithPrefix() {
-            byte[] bytes = line.toByteArray();
-            return bytes.length >= prefix.length && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
-        }
-    }
+    
 
     private static List<String> concat(List<String> a, List<String> b) {
         List<String> all = new ArrayList<>(a);

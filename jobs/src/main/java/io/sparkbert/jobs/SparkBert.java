@@ -48,8 +48,15 @@ public final class SparkBert implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /** SameDiff's per-op line printed when it builds a gradient function (see {@link LineFilter}). */
+    static final String SAMEDIFF_NOISE = "Added differentiated op ";
+
     public static void main(String[] args) {
-        System.exit(execute(args));
+        System.setOut(new java.io.PrintStream(new LineFilter(System.out, SAMEDIFF_NOISE), true,
+                java.nio.charset.StandardCharsets.UTF_8));
+        int status = execute(args);
+        System.out.flush();
+        System.exit(status);
     }
 
     /** Runs a command line and returns its exit code (tests call this instead of main). */

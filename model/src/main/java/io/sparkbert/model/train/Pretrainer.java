@@ -194,8 +194,8 @@ public final class Pretrainer {
         ParameterAveragingTrainingMaster master = trainingMaster(config, hook);
         SparkComputationGraph sparkGraph = new SparkComputationGraph(sc, graph, master);
 
-        // local[N]: the workers are threads of this JVM, and each ND4J op would use every core (OpenMP);
-        // N workers x all cores oversubscribes the machine. Executors of a cluster get OMP_NUM_THREADS =
+        // local[N]: the workers are threads of this JVM, and each ND4J op and BLAS call would use every core;
+        // N workers x all cores oversubscribes the machine (measured on 2 cores, bert-mini: 1.6x slower). Executors of a cluster get OMP_NUM_THREADS =
         // spark.task.cpus from Spark itself.
         int localWorkerThreads = sc.isLocal()
                 ? Math.max(1, Runtime.getRuntime().availableProcessors() / config.workers()) : 0;
@@ -220,13 +220,16 @@ public final class Pretrainer {
             hook.startRound(step);
             long t0 = System.nanoTime();
             int threads = Nd4j.getEnvironment().maxThreads();
+            int blasThreads = Nd4j.factory().blas().getMaxThreads();
             if (localWorkerThreads > 0) {
                 Nd4j.getEnvironment().setMaxThreads(localWorkerThreads);
+                Nd4j.factory().blas().setMaxThreads(localWorkerThreads);
             }
             try {
                 sparkGraph.fitMultiDataSet(round);
             } finally {
                 Nd4j.getEnvironment().setMaxThreads(threads);
+                Nd4j.factory().blas().setMaxThreads(blasThreads);
             }
             long roundNanos = System.nanoTime() - t0;
             trainNanos += roundNanos;
