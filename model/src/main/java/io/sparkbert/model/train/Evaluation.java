@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Held-out metrics, weighted as Google's {@code run_pretraining.py} {@code metric_fn} does:
@@ -35,17 +36,14 @@ public record Evaluation(double mlmLoss, double mlmAccuracy, double nspLoss, dou
             BertModel.Outputs out = BertModel.output(inferenceGraph, mds.getFeatures());
             INDArray mlm = out.mlmLogits().castTo(DataType.DOUBLE);     // [B, P, V]
             INDArray nsp = out.nspLogits().castTo(DataType.DOUBLE);     // [B, 2]
-            int vocab = (int) mlm.size(2);
-            double[] row = new double[vocab];
             for (int b = 0; b < batch.size(); b++) {
                 for (int p = 0; p < batch.maskedLmIds()[b].length; p++) {
                     double w = batch.maskedLmWeights()[b][p];
                     if (w == 0) {
                         continue;
                     }
-                    for (int v = 0; v < vocab; v++) {
-                        row[v] = mlm.getDouble(b, p, v);
-                    }
+                    double[] row = mlm.get(NDArrayIndex.point(b), NDArrayIndex.point(p), NDArrayIndex.all())
+                            .toDoubleVector();
                     int label = batch.maskedLmIds()[b][p];
                     mlmNll += w * (logSumExp(row) - row[label]);
                     mlmCorrect += argmax(row) == label ? w : 0;

@@ -235,11 +235,12 @@ public final class Pretrainer {
             trainNanos += roundNanos;
             List<StepHook.StepRecord> done = new ArrayList<>(records.value());
             records.reset();
-            List<Map<String, Object>> lines = stepLines(done, step, roundSteps, roundNanos / 1e9, graph);
             long roundSamples = done.stream().mapToLong(StepHook.StepRecord::samples).sum();
             long roundTokens = done.stream().mapToLong(StepHook.StepRecord::tokens).sum();
             samplesPerSecond = roundSamples / (roundNanos / 1e9);
             tokensPerSecond = roundTokens / (roundNanos / 1e9);
+            List<Map<String, Object>> lines = stepLines(done, step, roundSteps, samplesPerSecond, tokensPerSecond,
+                    graph);
             step += roundSteps;
             graph = sparkGraph.getNetwork();
             boolean last = step >= totalSteps;
@@ -304,7 +305,8 @@ public final class Pretrainer {
 
     /** The metric lines of one round: per step, the mean over workers of their losses. */
     private List<Map<String, Object>> stepLines(List<StepHook.StepRecord> records, int firstStep, int roundSteps,
-                                                double seconds, ComputationGraph graph) {
+                                                double samplesPerSecond, double tokensPerSecond,
+                                                ComputationGraph graph) {
         TreeMap<Integer, List<StepHook.StepRecord>> byStep = new TreeMap<>();
         for (StepHook.StepRecord r : records) {
             byStep.computeIfAbsent(r.step(), k -> new ArrayList<>()).add(r);
@@ -315,8 +317,6 @@ public final class Pretrainer {
                     + config.workers() + " workers, the workers reported " + records.size() + " steps "
                     + byStep.keySet());
         }
-        long samples = records.stream().mapToLong(StepHook.StepRecord::samples).sum();
-        long tokens = records.stream().mapToLong(StepHook.StepRecord::tokens).sum();
         LinearWarmupDecay schedule = schedule(graph);
         List<Map<String, Object>> lines = new ArrayList<>();
         for (var entry : byStep.entrySet()) {
@@ -328,8 +328,8 @@ public final class Pretrainer {
             line.put("loss", rs.stream().mapToDouble(StepHook.StepRecord::loss).sum() / rs.size());
             line.put("mlm_loss", rs.stream().mapToDouble(StepHook.StepRecord::mlmLoss).sum() / rs.size());
             line.put("nsp_loss", rs.stream().mapToDouble(StepHook.StepRecord::nspLoss).sum() / rs.size());
-            line.put("samples_per_sec", samples / seconds);
-            line.put("tokens_per_sec", tokens / seconds);
+            line.put("samples_per_sec", samplesPerSecond);
+            line.put("tokens_per_sec", tokensPerSecond);
             lines.add(line);
         }
         return lines;
