@@ -1,11 +1,15 @@
 package io.sparkbert.model;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -23,6 +27,10 @@ import org.nd4j.linalg.api.buffer.DataType;
  * One graph is what makes the MLM decoder really tied to the token embeddings: both use the same
  * SDVariable, so SameDiff sums the two gradient contributions into the one parameter. Splitting the
  * model into separate DL4J layers would need two copies kept in sync by hand.
+ *
+ * <p>Gradients: compute them with {@link #gradients}, not with SameDiff's {@code calculateGradients} or
+ * {@code fit} alone. SameDiff differentiates the decoder's use of the token table; the lookup's part is
+ * added by {@link Embeddings#addLookupGradient} (M2.1's gather gradient is wrong, see {@link Embeddings}).
  */
 public final class BertPretraining {
 
@@ -90,6 +98,93 @@ public final class BertPretraining {
         SDVariable loss = sd.identity("loss", mlmLoss.add(nspLoss));
         sd.setLossVariables(loss);
         return new Graph(sd, p, loss, mlmLoss, nspLoss, mlmLogits, nspLogits, sequenceOutput);
+    }
+
+    /** Losses, other requested outputs and COMPLETE parameter gradients of one execution. */
+    public record Gradients(Map<String, INDArray> outputs, Map<String, INDArray> gradients) {
+    }
+
+    /**
+     * One forward + backward execution of the graph in {@code sd} (built by {@link #build}): the requested
+     * outputs, and dLoss/dv for every {@code variables} entry (parameters or placeholders), with the token
+     * table's gradient completed by the lookup's part. {@code tokenTable} names the token table variable
+     * (its name in {@code sd}).
+     */
+    public static Gradients gradients(SameDiff sd, Map<String, INDArray> placeholders, List<String> outputs,
+                                      List<String> variables, String tokenTable) {
+        List<String> outs = new ArrayList<>(outputs);
+        outs.add(Embeddings.TOKEN_IDS);
+        List<String> vars = new ArrayList<>(variables);
+        vars.add(Embeddings.TOKEN_VECTORS);
+        // SameDiff's calculateGradientsAndOutputs, but with the session's array cache ON: it switches the
+        // cache off for gradient functions, so every intermediate array of every step is a fresh native
+        // allocation (1.3 GB per bert-mini step at B=8, a fifth of its time in allocation and in the
+        // GC pauses JavaCPP forces to free them). With the cache, arrays released within a step are reused
+        // in the same and the next step; the results are bit-identical (BertPretrainingTest).
+        if (sd.getFunction(GRAD_FUNCTION) == null) {
+            sd.createGradFunction();
+        }
+        SameDiff gradFn = sd.getFunction(GRAD_FUNCTION);
+        gradFn.setEnableCache(true);
+        gradFn.setListeners(sd.getListeners());
+        List<String> names = new ArrayList<>(outs);
+        for (String v : vars) {
+            names.add(gradientName(sd, v));
+        }
+        Map<String, INDArray> values = gradFn.output(typed(gradFn, placeholders), names.toArray(new String[0]));
+        Map<String, INDArray> grads = new HashMap<>();
+        for (String v : vars) {
+            grads.put(v, values.get(gradientName(sd, v)));
+        }
+        Map<String, INDArray> outValues = new HashMap<>();
+        for (String o : outs) {
+            outValues.put(o, values.get(o));
+        }
+        INDArray vectorsGrad = grads.remove(Embeddings.TOKEN_VECTORS);
+        INDArray tableGrad = grads.get(tokenTable);
+        if (tableGrad != null) {
+            Embeddings.addLookupGradient(tableGrad, outValues.get(Embeddings.TOKEN_IDS), vectorsGrad);
+        }
+        outValues.remove(Embeddings.TOKEN_IDS);
+        return new Gradients(outValues, grads);
+    }
+
+    /** The name of SameDiff's gradient function (as {@code SameDiff.GRAD_FN_KEY}). */
+    private static final String GRAD_FUNCTION = "grad";
+
+    private static String gradientName(SameDiff sd, String variable) {
+        SDVariable grad = sd.getVariable(variable).getGradient();
+        if (grad == null) {
+            throw new IllegalArgumentException("the loss does not depend on " + variable);
+        }
+        return grad.name();
+    }
+
+    /**
+     * The placeholder values in their placeholders' data types, cast here when they differ. SameDiff would
+     * cast them itself, but then (M2.1, InferenceSession.preprocessPlaceholders) it marks the CALLER's
+     * original array, not its cast copy, as freed at the end of the execution: with the array cache on,
+     * the caller's input would be closed or handed out again as scratch memory.
+     */
+    private static Map<String, INDArray> typed(SameDiff sd, Map<String, INDArray> placeholders) {
+        Map<String, INDArray> out = new HashMap<>();
+        for (Map.Entry<String, INDArray> e : placeholders.entrySet()) {
+            DataType dt = sd.getVariable(e.getKey()).dataType();
+            INDArray value = e.getValue();
+            out.put(e.getKey(), value.dataType() == dt ? value : value.castTo(dt));
+        }
+        return out;
+    }
+
+    /** {@link #gradients} of all parameters of a graph made by {@link #create}. */
+    public static Gradients gradients(Graph g, Map<String, INDArray> placeholders, List<String> outputs) {
+        List<String> params = new ArrayList<>();
+        for (SDVariable v : g.sd().variables()) {
+            if (v.getVariableType() == VariableType.VARIABLE) {
+                params.add(v.name());
+            }
+        }
+        return gradients(g.sd(), placeholders, outputs, params, g.params().embeddings().tokenTable().name());
     }
 
     /** A fresh standalone graph with placeholders: for SameDiff training, inference and tests. */

@@ -8,13 +8,9 @@ import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.samediff.DL4JSameDiffMemoryMgr;
 import org.deeplearning4j.nn.layers.samediff.SameDiffOutputLayer;
-import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
-import org.nd4j.autodiff.samediff.internal.InferenceSession;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -66,33 +62,27 @@ public class BertPretrainingLayerImpl extends SameDiffOutputLayer {
                 sameDiff.createGradFunction(INPUT_KEY);
             }
         }
-        // memory management as DL4J's own layer does it (workspaces are off for this model: arrays are detached)
-        Map<Long, InferenceSession> sessions = sameDiff.getFunction("grad").getSessions();
-        sessions.computeIfAbsent(Thread.currentThread().getId(),
-                id -> SameDiff.getInferenceFactory().create(sameDiff.getFunction("grad")));
-        sessions.get(Thread.currentThread().getId()).setMmgr(new DL4JSameDiffMemoryMgr(
-                workspaceMgr.getWorkspaceName(ArrayType.BP_WORKING_MEM),
-                workspaceMgr.getWorkspaceName(ArrayType.ACTIVATION_GRAD),
-                workspaceMgr.getConfiguration(ArrayType.BP_WORKING_MEM),
-                workspaceMgr.getConfiguration(ArrayType.ACTIVATION_GRAD)));
-
+        // Memory: SameDiff's own ArrayCacheMemoryMgr (a new session's default, and BertPretraining.gradients
+        // turns its reuse on), not DL4J's DL4JSameDiffMemoryMgr: with workspaces off (NOTES bug 2) DL4J's
+        // manager allocates every intermediate array afresh, which cost a third of a bert-mini step
+        // (JFR: Nd4jCpu.allocateDataBuffer).
         List<String> gradVars = new ArrayList<>(paramTable.keySet());
         gradVars.add(INPUT_KEY);
         Map<String, INDArray> placeholders = new HashMap<>();
         placeholders.put(INPUT_KEY, input);
         placeholders.put(LABELS_KEY, labels);
-        OutAndGrad result = sameDiff.calculateGradientsAndOutputs(placeholders,
+        BertPretraining.Gradients result = BertPretraining.gradients(sameDiff, placeholders,
                 List.of(BertPretrainingLayer.SUMMED_LOSS, BertPretrainingLayer.MLM_LOSS, BertPretrainingLayer.NSP_LOSS),
-                gradVars);
+                gradVars, BertPretrainingLayer.TOKEN_TABLE);
 
         Gradient gradient = new DefaultGradient();
         for (String name : paramTable.keySet()) {
             INDArray dl4jGrad = gradTable.get(name);
-            dl4jGrad.assign(result.getGradients().get(name));
+            dl4jGrad.assign(result.gradients().get(name));
             gradient.gradientForVariable().put(name, dl4jGrad);
         }
-        INDArray dLdIn = result.getGradients().get(INPUT_KEY);
-        Map<String, INDArray> outputs = result.getOutputs();
+        INDArray dLdIn = result.gradients().get(INPUT_KEY);
+        Map<String, INDArray> outputs = result.outputs();
         scoredInput = input;
         scoredSummedLoss = outputs.get(BertPretrainingLayer.SUMMED_LOSS).getDouble(0);
         lastLosses = new StepLosses(scoredSummedLoss / input.size(0),

@@ -5,6 +5,9 @@ import java.util.Random;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
+import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -18,6 +21,16 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * The token table is also the MLM decoder's weight (tied, see {@link MlmHead}); that is why it is a
  * parameter handed around rather than private to this class.
+ *
+ * <h2>The token lookup is a gather whose gradient is added outside the graph</h2>
+ * A lookup is a row gather, but M2.1 differentiates {@code gather} with a scatter that ASSIGNS instead
+ * of adds ({@code Gather.doDiff}: {@code zerosLike(table).put(indices, grad)}): a token that occurs
+ * twice in a batch gets one occurrence's gradient. The table therefore reaches the gather through a
+ * {@code StopGradient} (SameDiff differentiates only the decoder's use of it), the gathered rows are
+ * the named variable {@value #TOKEN_VECTORS}, and whoever computes gradients adds
+ * dL/d{@value #TOKEN_VECTORS} into the table's rows with {@link #addLookupGradient}
+ * ({@link BertPretraining#gradients} does, and so does the DL4J layer). This replaces a one-hot matmul
+ * ([B·S, V]·[V, H] forward, two more of that size backward) whose cost grew with the vocabulary.
  */
 public final class Embeddings {
 
@@ -25,6 +38,11 @@ public final class Embeddings {
     public record Params(SDVariable tokenTable, SDVariable segmentTable, SDVariable positionTable,
                          SDVariable lnGain, SDVariable lnBias) {
     }
+
+    /** The token ids of the lookup, [B·S] INT (an output, for {@link #addLookupGradient}). */
+    public static final String TOKEN_IDS = "embeddings/token_ids";
+    /** The looked-up token vectors, [B·S, H]: their gradient is the lookup's part of the table's. */
+    public static final String TOKEN_VECTORS = "embeddings/token_vectors";
 
     private Embeddings() {
     }
@@ -49,15 +67,12 @@ public final class Embeddings {
                     + cfg.maxPositionEmbeddings());
         }
         int hidden = cfg.hiddenSize();
-        SDVariable ids = inputIds.castTo(DataType.INT).reshape(-1);                      // [B·S]
-        SDVariable types = tokenTypeIds.castTo(DataType.INT).reshape(-1);                // [B·S]
-        // Lookups as onehot · table (Google's use_one_hot_embeddings, the TPU path) instead of gather:
-        // in M2.1 the gradient of gather into a variable that is also used elsewhere (the tied decoder)
-        // comes out wrong (BertPretrainingTest's gradient check), and two gathers in one graph cannot be
-        // differentiated at all ("Unable to replace samediff namespace"). Cost: a [B·S, V] one-hot and a
-        // B·S·V·H matmul, the same size as the MLM decoder's matmul per predicted position.
-        SDVariable tokenOneHot = sd.oneHot(ids, cfg.vocabSize(), -1, 1.0, 0.0, p.tokenTable().dataType());
-        SDVariable tokens = tokenOneHot.mmul(p.tokenTable()).reshape(-1, seqLen, hidden);   // [B, S, H]
+        SDVariable ids = sd.identity(TOKEN_IDS, inputIds.castTo(DataType.INT).reshape(-1));  // [B·S]
+        SDVariable types = tokenTypeIds.castTo(DataType.INT).reshape(-1);                   // [B·S]
+        SDVariable lookupTable = new StopGradient(sd, p.tokenTable()).outputVariable();
+        SDVariable tokens = sd.gather(TOKEN_VECTORS, lookupTable, ids, 0)                   // [B·S, H]
+                .reshape(-1, seqLen, hidden);                                               // [B, S, H]
+        // two rows: a one-hot matmul is as cheap as a gather and M2.1 differentiates it correctly
         SDVariable segmentOneHot = sd.oneHot(types, cfg.typeVocabSize(), -1, 1.0, 0.0, p.segmentTable().dataType());
         SDVariable segments = segmentOneHot.mmul(p.segmentTable()).reshape(-1, seqLen, hidden);
         SDVariable positions = p.positionTable()
@@ -66,5 +81,18 @@ public final class Embeddings {
         SDVariable sum = tokens.add(segments).add(positions).reshape(-1, hidden);        // [B·S, H]
         SDVariable normed = Layers.layerNorm(sd, sum, p.lnGain(), p.lnBias(), cfg.layerNormEps());
         return Layers.dropout(sd, normed, training ? cfg.hiddenDropoutProb() : 0.0).reshape(-1, seqLen, hidden);
+    }
+
+    /**
+     * Completes the token table's gradient with the lookup's part (see the class comment): adds row i of
+     * {@code vectorsGrad} (dL/d{@value #TOKEN_VECTORS}, [B·S, H]) to row {@code ids[i]} of {@code tableGrad}
+     * ([V, H], in place). Repeated ids add up. Single-threaded scatter: libnd4j's parallel scatter_add
+     * races on repeated ids, and a sequential one adds in a fixed order (same bytes every run).
+     */
+    public static void addLookupGradient(INDArray tableGrad, INDArray ids, INDArray vectorsGrad) {
+        ScatterAdd scatter = new ScatterAdd(tableGrad, ids, vectorsGrad.castTo(tableGrad.dataType()));
+        scatter.addOutputArgument(tableGrad);   // in place
+        scatter.addBArgument(true);             // "lock": one thread
+        Nd4j.exec(scatter);
     }
 }
