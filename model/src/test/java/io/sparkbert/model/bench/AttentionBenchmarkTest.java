@@ -17,9 +17,11 @@ class AttentionBenchmarkTest {
         assertTrue(AttentionBenchmark.ourAttentionMs(2, 4, 8, 2, 1, 1) > 0);
         assertTrue(AttentionBenchmark.stockAttentionMs(2, 4, 8, 2, 1, 1) > 0);
         BertConfig cfg = new BertConfig(30, 8, 1, 2, 16, "gelu", 0.1, 0.1, 16, 2, 0.02, 1e-12);
-        AttentionBenchmark.StepResult r = AttentionBenchmark.bertTrainingStep(cfg, 2, 8, 2, 1, 1);
+        AttentionBenchmark.StepResult r = AttentionBenchmark.bertTrainingStep(cfg, 2, 8, 2, 1, 1, 16);
         assertEquals(16, r.tokensPerStep());
         assertTrue(r.params() > 0 && r.msPerStep() > 0 && r.modelFlopsPerStep() > 0);
+        assertTrue(r.executedFlopsPerStep() > 0 && r.executedFlopsPerStep() < r.modelFlopsPerStep());
+        assertTrue(r.peakGflops() > 0 && r.fractionOfPeak() > 0);
         assertTrue(!AttentionBenchmark.bertOpTimes(cfg, 2, 8, 2).sorted().isEmpty());
     }
 
