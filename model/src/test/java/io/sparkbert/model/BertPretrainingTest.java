@@ -132,6 +132,26 @@ class BertPretrainingTest {
         // near-uniform predictions at init: each loss is about ln(V) and ln(2)
         assertEquals(Math.log(20), out.get("mlm_loss").getDouble(0), 0.3);
         assertEquals(Math.log(2), out.get("nsp_loss").getDouble(0), 0.1);
+        // the MLM loss from the logits, by hand: Σ w·(logsumexp(row) - row[id]) / (Σw + 1e-5)
+        double[][] logits = out.get("mlm_logits").toDoubleMatrix();
+        double[][] lmIds = b[4].toDoubleMatrix();
+        double[][] lmWeights = b[5].toDoubleMatrix();
+        double weighted = 0;
+        double weightSum = 0;
+        for (int r = 0; r < logits.length; r++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (double x : logits[r]) {
+                max = Math.max(max, x);
+            }
+            double sumExp = 0;
+            for (double x : logits[r]) {
+                sumExp += Math.exp(x - max);
+            }
+            double w = lmWeights[r / 2][r % 2];
+            weighted += w * (max + Math.log(sumExp) - logits[r][(int) lmIds[r / 2][r % 2]]);
+            weightSum += w;
+        }
+        assertEquals(weighted / (weightSum + 1e-5), out.get("mlm_loss").getDouble(0), 1e-12);
         // the prediction with weight 0 does not count: changing its target id changes nothing
         INDArray[] changed = batch();
         changed[4].putScalar(2, 1, 7);
