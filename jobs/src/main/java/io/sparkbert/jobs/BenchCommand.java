@@ -339,7 +339,7 @@ final class BenchCommand implements Runnable {
                     var files = CorpusPaths.listFiles(List.of(corpus.toString()), spark.sparkContext().hadoopConfiguration());
                     Path out = Files.createDirectories(work.resolve("ours"));
                     result = CooccurrenceJob.run(spark, files, null, new CooccurrenceJob.Options(window, true, true, 5, 0,
-                            CooccurrenceJob.Tokens.WHITESPACE, true, 0, 0, 2048, 2_000_000), out.toString());
+                            CooccurrenceJob.Tokens.WHITESPACE, true, 0, 0, 16_777_216, 8_000_000, 0), out.toString());
                 } finally {
                     spark.stop();
                 }
