@@ -16,6 +16,7 @@ public final class WordTable {
     private int[] lengths = new int[1024];
     private int[] hashes = new int[1024];
     private long[] counts = new long[1024];
+    private long[] heads = new long[1024]; // a word's first 8 bytes: most words are compared without the arena
     private int size;
     private int[] slots = new int[2048]; // index + 1, 0 = empty
     private int mask = slots.length - 1;
@@ -30,6 +31,15 @@ public final class WordTable {
         return table;
     }
 
+    /** The first 8 bytes of a word, packed: with the length, a word of up to 8 bytes is its head. */
+    static long head(byte[] bytes, int offset, int length) {
+        long head = 0;
+        for (int i = 0, n = Math.min(8, length); i < n; i++) {
+            head |= (bytes[offset + i] & 0xFFL) << (8 * i);
+        }
+        return head;
+    }
+
     static int hash(byte[] bytes, int offset, int length) {
         int h = 0x811C9DC5;
         for (int i = offset, end = offset + length; i < end; i++) {
@@ -41,13 +51,14 @@ public final class WordTable {
     /** The index of a word, or -1. */
     public int find(byte[] bytes, int offset, int length) {
         int h = hash(bytes, offset, length);
+        long head = head(bytes, offset, length);
         for (int s = h & mask; ; s = (s + 1) & mask) {
             int entry = slots[s];
             if (entry == 0) {
                 return -1;
             }
             int index = entry - 1;
-            if (hashes[index] == h && equal(index, bytes, offset, length)) {
+            if (hashes[index] == h && heads[index] == head && equal(index, bytes, offset, length)) {
                 return index;
             }
         }
@@ -56,6 +67,7 @@ public final class WordTable {
     /** Adds {@code count} to a word's count, inserting it if new; returns its index. */
     public int add(byte[] bytes, int offset, int length, long count) {
         int h = hash(bytes, offset, length);
+        long head = head(bytes, offset, length);
         int s = h & mask;
         for (; ; s = (s + 1) & mask) {
             int entry = slots[s];
@@ -63,7 +75,7 @@ public final class WordTable {
                 break;
             }
             int index = entry - 1;
-            if (hashes[index] == h && equal(index, bytes, offset, length)) {
+            if (hashes[index] == h && heads[index] == head && equal(index, bytes, offset, length)) {
                 counts[index] += count;
                 return index;
             }
@@ -75,6 +87,7 @@ public final class WordTable {
             lengths = Arrays.copyOf(lengths, grown);
             hashes = Arrays.copyOf(hashes, grown);
             counts = Arrays.copyOf(counts, grown);
+            heads = Arrays.copyOf(heads, grown);
         }
         if (arenaSize + length > arena.length) {
             arena = Arrays.copyOf(arena, Math.max(arena.length * 2, arenaSize + length));
@@ -84,6 +97,7 @@ public final class WordTable {
         lengths[index] = length;
         hashes[index] = h;
         counts[index] = count;
+        heads[index] = head;
         arenaSize += length;
         slots[s] = index + 1;
         if (size * 2 > slots.length) {
@@ -92,9 +106,13 @@ public final class WordTable {
         return index;
     }
 
+    /** Equality once hash and head (the first 8 bytes) match: only longer words need the arena. */
     private boolean equal(int index, byte[] bytes, int offset, int length) {
         if (lengths[index] != length) {
             return false;
+        }
+        if (length <= 8) {
+            return true;
         }
         int start = offsets[index];
         if (length > 24) {
