@@ -66,7 +66,7 @@ final class CooccurCommand implements Callable<Integer> {
     int shards;
 
     @Option(names = "--dense-cells", paramLabel = "N",
-            description = "Cells (8 bytes each) of a task's dense table of frequent pairs, at most.")
+            description = "Cells (4 bytes each) of a task's dense table of frequent pairs, at most.")
     long denseCells;
 
     @Option(names = "--map-side-pairs", paramLabel = "N",

@@ -71,7 +71,7 @@ public final class CooccurrenceJob {
     public enum Tokens { WHITESPACE, WORDPIECE }
 
     /**
-     * @param denseCells  cells (8 bytes each) of a task's dense table of frequent pairs (upper bound)
+     * @param denseCells  cells (4 bytes each) of a task's dense table of frequent pairs (upper bound)
      * @param mapSidePairs other increments a task buffers before sorting and handing them on (upper bound)
      * @param reducePairs partial sums an output task holds before spilling a sorted run (0 = from the heap)
      */
@@ -424,8 +424,8 @@ public final class CooccurrenceJob {
             this.window = window;
             long budget = taskBudget();
             // a third of the budget for the dense table, the rest for the buffer (32 bytes an increment)
-            long cells = Math.max(vocabSize, Math.min(denseCells, budget / 3 / 8));
-            int buffer = (int) Math.max(1024, Math.min(mapSidePairs, (budget - cells * 8) / 32));
+            long cells = Math.max(vocabSize, Math.min(denseCells, budget / 3 / 4));
+            int buffer = (int) Math.max(1024, Math.min(mapSidePairs, (budget - cells * 4) / 32));
             this.counts = new MapSidePairs(vocabSize, cells, buffer, rangeUpper, pending::add);
             this.visitor = (bytes, offset, length) -> {
                 int index = this.ids.find(bytes, offset, length);

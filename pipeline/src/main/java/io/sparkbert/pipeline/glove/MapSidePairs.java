@@ -12,8 +12,10 @@ import java.util.function.Consumer;
  *   <li>a buffer of the other increments; when it is full it is radix-sorted, equal pairs are added up,
  *       and the sorted partial sums go to the shuffle (as cooccur.c writes its overflow runs).</li>
  * </ul>
- * Partial sums leave in encoded chunks ({@link PairRuns}), cut at the boundaries of the output ranges, so
- * each chunk goes to exactly one range. Memory: 8 bytes per dense cell plus 32 per buffered increment.
+ * Dense cells are ints (units are positive; one increment is at most lcm(1..20) < 2^31): a cell about to
+ * overflow hands its sum on as a partial sum and starts again, so sums stay exact. Partial sums leave in
+ * encoded chunks ({@link PairRuns}), cut at the boundaries of the output ranges, so each chunk goes to
+ * exactly one range. Memory: 4 bytes per dense cell plus 32 per buffered increment.
  */
 public final class MapSidePairs implements CooccurrenceWindow.PairSink {
     private static final int CHUNK_BYTES = 1 << 20;
@@ -27,7 +29,7 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
     private final int keyBits;
     private final int[] rowLength;
     private final long[] rowStart;
-    private final long[] dense;
+    private final int[] dense;
     private final long[] keys;
     private final long[] units;
     private final long[] scratchKeys;
@@ -55,7 +57,7 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
             rowLength[w1] = (int) Math.min(vocabSize, maxProduct / w1);
             cells += rowLength[w1];
         }
-        this.dense = new long[(int) cells];
+        this.dense = new int[(int) cells];
         this.keys = new long[bufferPairs];
         this.units = new long[bufferPairs];
         this.scratchKeys = new long[bufferPairs];
@@ -107,11 +109,23 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
 
     @Override
     public void add(int word1, int word2, long increment) {
-        if (word2 <= rowLength[word1]) {
+        if (word2 <= rowLength[word1] && increment <= Integer.MAX_VALUE) {
             int cell = (int) (rowStart[word1] + word2 - 1);
-            dense[cell] = Math.addExact(dense[cell], increment);
+            int old = dense[cell];
+            int sum = old + (int) increment;
+            if (sum >= 0) {
+                dense[cell] = sum;
+                return;
+            }
+            // the int cell would overflow: its sum so far goes on as a partial sum, the cell starts again
+            dense[cell] = (int) increment;
+            buffer(word1, word2, old);
             return;
         }
+        buffer(word1, word2, increment);
+    }
+
+    private void buffer(int word1, int word2, long increment) {
         keys[buffered] = ((long) word1 << w2Bits) | word2;
         units[buffered++] = increment;
         if (buffered == keys.length) {
@@ -159,7 +173,7 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
             int start = (int) rowStart[w1];
             long base = (long) w1 << w2Bits;
             for (int j = 0; j < length; j++) {
-                long value = dense[start + j];
+                int value = dense[start + j];
                 if (value != 0) {
                     encoder.add(base | (j + 1), value);
                     dense[start + j] = 0;

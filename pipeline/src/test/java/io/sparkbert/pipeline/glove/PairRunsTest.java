@@ -83,6 +83,27 @@ class PairRunsTest {
         assertEquals((long) v * v, MapSidePairs.maxProduct(v, Long.MAX_VALUE));
     }
 
+    @Test
+    void anIntCellAboutToOverflowHandsItsSumOn() {
+        List<MapSidePairs.Chunk> chunks = new ArrayList<>();
+        MapSidePairs counts = new MapSidePairs(10, 100, 1000, new int[] {Integer.MAX_VALUE}, chunks::add);
+        long increment = 232_792_560L; // lcm(1..20): the largest single increment
+        for (int i = 0; i < 100; i++) {
+            counts.add(1, 1, increment);
+        }
+        counts.finish();
+        long total = 0;
+        for (MapSidePairs.Chunk chunk : chunks) {
+            PairRuns.Decoder d = new PairRuns.Decoder(chunk.bytes());
+            while (d.next()) {
+                assertEquals(counts.key(1, 1), d.key());
+                total += d.units();
+            }
+        }
+        assertEquals(100 * increment, total);
+        assertTrue(chunks.size() >= 2, "partial sums from the buffer and from the dense cell");
+    }
+
     /**
      * Random increments through a small dense table, a tiny buffer (hundreds of flushes) and 3 ranges,
      * then each range through a merger holding a few hundred records (so it spills sorted runs): the
