@@ -283,15 +283,30 @@ final class BenchCommand implements Runnable {
         }
     }
 
-    /** The whole cooccur job on Spark, and optionally Stanford GloVe's C tools on the same file in the same run. */
+    /**
+     * The whole cooccur command and, optionally, Stanford GloVe's C tools, each as a child process on
+     * the same file in the same run: wall time, peak memory, tokens/s, pairs/s, and whether they agree.
+     */
     @Command(name = "cooccur", mixinStandardHelpOptions = true, showDefaultValues = true,
-            description = {"Throughput of the whole cooccur job (vocabulary + co-occurrences + outputs) on Spark: "
-                    + "tokens/s and non-zero pairs/s. With --peer-dir, also runs Stanford GloVe's vocab_count and "
-                    + "cooccur (built by you; not shipped) on the same text and window, and compares.",
-                "Default corpus: the bundled KJV text repeated --copies times into one file."})
+            description = {"Throughput of the whole `cooccur` command (a child JVM: start-up, Spark session, "
+                    + "vocabulary, co-occurrences, outputs) on local[2]: wall time, peak resident memory, tokens/s "
+                    + "and non-zero pairs/s. With --peer-dir, also runs Stanford GloVe's vocab_count and cooccur "
+                    + "(built by you; not shipped) on the same file and window, and compares their outputs.",
+                "Corpus: --input FILE, or --generate-mb MB of a deterministic English-like text (Zipf-Mandelbrot "
+                    + "word frequencies over --types word types, English sentence lengths, collocations; see "
+                    + "SyntheticCorpus), or else the bundled KJV text repeated --copies times."})
     static final class Cooccur implements Callable<Integer> {
-        @Option(names = "--input", paramLabel = "FILE", description = "A corpus file (default: bundled KJV copies).")
+        @Option(names = "--input", paramLabel = "FILE", description = "A corpus file.")
         Path input;
+
+        @Option(names = "--generate-mb", paramLabel = "MB", description = "Generate a corpus of this many MB (1e6 bytes).")
+        double generateMb;
+
+        @Option(names = "--types", paramLabel = "N", description = "Word types of the generated corpus.")
+        int types;
+
+        @Option(names = "--seed", paramLabel = "N", description = "Seed of the generated corpus.")
+        long seed;
 
         @Option(names = "--copies", paramLabel = "N", description = "Copies of the bundled corpus.")
         int copies;
@@ -299,22 +314,38 @@ final class BenchCommand implements Runnable {
         @Option(names = "--window", paramLabel = "N", description = "Context window.")
         int window;
 
+        @Option(names = "--master", paramLabel = "URL", description = "Spark master of our run.")
+        String master;
+
+        @Option(names = "--driver-memory", paramLabel = "SIZE", description = "Heap of our JVM (as java -Xmx).")
+        String driverMemory;
+
         @Option(names = "--peer-dir", paramLabel = "DIR", description = "Directory with GloVe's vocab_count, cooccur.")
         Path peerDir;
 
         @Mixin
         ConfigOption config;
 
-        @Mixin
-        SparkSessions sparkOptions;
-
         @Override
         public Integer call() throws Exception {
-            Settings settings = config.settings();
+            config.settings();
             Path work = Files.createTempDirectory("sparkbert-bench-cooccur");
             try {
                 Path corpus = input;
-                if (corpus == null) {
+                String what;
+                if (corpus != null) {
+                    what = corpus.getFileName().toString();
+                } else if (generateMb > 0) {
+                    corpus = work.resolve("generated.txt");
+                    long t0 = System.nanoTime();
+                    io.sparkbert.pipeline.glove.SyntheticCorpus.Stats stats;
+                    try (var out = Files.newOutputStream(corpus)) {
+                        stats = new io.sparkbert.pipeline.glove.SyntheticCorpus(types, seed)
+                                .write(out, (long) (generateMb * 1e6));
+                    }
+                    what = String.format(Locale.ROOT, "generated (%,d types, seed %d; %,d lines, made in %.1f s)",
+                            types, seed, stats.lines(), (System.nanoTime() - t0) / 1e9);
+                } else {
                     corpus = work.resolve("corpus.txt");
                     List<Path> files;
                     try (Stream<Path> walk = Files.list(DemoCommand.bundledCorpus().resolve("kjv"))) {
@@ -327,42 +358,54 @@ final class BenchCommand implements Runnable {
                             }
                         }
                     }
+                    what = "bundled KJV excerpt x" + copies;
                 }
                 double mb = Files.size(corpus) / 1e6;
-                if (sparkOptions.master == null) {
-                    sparkOptions.master = "local[2]";
+                System.out.printf(Locale.ROOT, "bench cooccur: %.1f MB, %s, window %d%n", mb, what, window);
+
+                Path ours = work.resolve("ours");
+                List<String> command = new ArrayList<>(List.of(javaExecutable()));
+                command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                        .filter(a -> !a.startsWith("-Xmx") && !a.startsWith("-agentlib") && !a.startsWith("-XX:StartFlight"))
+                        .toList());
+                command.add("-Xmx" + driverMemory);
+                command.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkBert.class.getName(),
+                        "cooccur", "--master", master, "--input", corpus.toString(), "--output", ours.toString(),
+                        "--window", Integer.toString(window), "--min-count", "5"));
+                Run run = Run.of(command, null, work.resolve("ours.log"));
+                if (run.exitCode() != 0) {
+                    throw new SparkBert.UserError("our cooccur failed (exit " + run.exitCode() + "):\n"
+                            + Files.readString(work.resolve("ours.log")));
                 }
-                long start = System.nanoTime();
-                SparkSession spark = sparkOptions.start("bench cooccur", settings);
-                CooccurrenceJob.Result result;
-                try {
-                    var files = CorpusPaths.listFiles(List.of(corpus.toString()), spark.sparkContext().hadoopConfiguration());
-                    Path out = Files.createDirectories(work.resolve("ours"));
-                    result = CooccurrenceJob.run(spark, files, null, new CooccurrenceJob.Options(window, true, true, 5, 0,
-                            CooccurrenceJob.Tokens.WHITESPACE, true, 0, 0, 2048, 2_000_000), out.toString());
-                } finally {
-                    spark.stop();
-                }
-                double seconds = (System.nanoTime() - start) / 1e9;
-                System.out.printf(Locale.ROOT, "bench cooccur: %.1f MB, %,d tokens, vocabulary %,d, %,d non-zero pairs, "
-                                + "window %d: ours %.1f s (Spark session included) = %,.0f tokens/s, %,.0f pairs/s%n",
-                        mb, result.input().tokens(), result.vocabulary().size(), result.nonZeroPairs(), window, seconds,
-                        result.input().tokens() / seconds, result.nonZeroPairs() / seconds);
+                var report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ours.resolve("report.json")
+                        .toFile());
+                long tokens = report.get("tokens").asLong();
+                long pairs = report.get("non_zero_pairs").asLong();
+                System.out.printf(Locale.ROOT, "bench cooccur: %,d tokens, vocabulary %,d, %,d non-zero pairs%n", tokens,
+                        report.get("vocab_size").asLong(), pairs);
+                print("ours (whole command, " + master + ")", run, tokens, pairs);
                 if (peerDir != null) {
                     Path vocab = work.resolve("peer.vocab.txt");
                     Path cooc = work.resolve("peer.bin");
-                    long peerStart = System.nanoTime();
-                    runPeer(List.of(peerDir.resolve("vocab_count").toString(), "-min-count", "5", "-verbose", "0"),
-                            corpus, vocab);
-                    runPeer(List.of(peerDir.resolve("cooccur").toString(), "-window-size", Integer.toString(window),
-                            "-symmetric", "1", "-verbose", "0", "-vocab-file", vocab.toString(), "-overflow-file",
-                            work.resolve("overflow").toString()), corpus, cooc);
-                    double peerSeconds = (System.nanoTime() - peerStart) / 1e9;
+                    Run counting = Run.of(List.of(peerDir.resolve("vocab_count").toString(), "-min-count", "5",
+                            "-verbose", "0"), corpus, vocab);
+                    Run pairing = Run.of(List.of(peerDir.resolve("cooccur").toString(), "-window-size",
+                            Integer.toString(window), "-symmetric", "1", "-verbose", "0", "-vocab-file", vocab.toString(),
+                            "-overflow-file", work.resolve("overflow").toString()), corpus, cooc);
+                    if (counting.exitCode() != 0 || pairing.exitCode() != 0) {
+                        throw new SparkBert.UserError("GloVe's tools failed (exit " + counting.exitCode() + ", "
+                                + pairing.exitCode() + ")");
+                    }
+                    Run peer = new Run(0, counting.seconds() + pairing.seconds(),
+                            Math.max(counting.peakBytes(), pairing.peakBytes()));
+                    print("GloVe's C vocab_count + cooccur (one thread)", peer, tokens, pairs);
                     boolean sameVocab = java.util.Arrays.equals(Files.readAllBytes(vocab),
-                            Files.readAllBytes(work.resolve("ours").resolve("vocab.txt")));
-                    System.out.printf(Locale.ROOT, "bench cooccur: GloVe's C tools %.1f s (one thread); ours / theirs "
-                                    + "= %.2f; vocab.txt identical: %s; records: ours %,d, theirs %,d%n", peerSeconds,
-                            seconds / peerSeconds, sameVocab, result.nonZeroPairs(), Files.size(cooc) / 16);
+                            Files.readAllBytes(ours.resolve("vocab.txt")));
+                    double[] diff = compareRecords(ours.resolve("cooccurrence.bin"), cooc);
+                    System.out.printf(Locale.ROOT, "bench cooccur: ours / C wall = %.2f; vocab.txt identical: %s; "
+                                    + "records: ours %,d, C %,d, same pairs in the same order: %s, largest relative "
+                                    + "difference of a value %.1e%n", run.seconds() / peer.seconds(), sameVocab, pairs,
+                            Files.size(cooc) / 16, diff[0] == 0, diff[1]);
                 }
                 return 0;
             } finally {
@@ -370,11 +413,70 @@ final class BenchCommand implements Runnable {
             }
         }
 
-        private static void runPeer(List<String> command, Path stdin, Path stdout) throws Exception {
-            Process process = new ProcessBuilder(command).redirectInput(stdin.toFile()).redirectOutput(stdout.toFile())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            if (process.waitFor() != 0) {
-                throw new SparkBert.UserError(command.get(0) + " failed with exit code " + process.exitValue());
+        private static void print(String who, Run run, long tokens, long pairs) {
+            System.out.printf(Locale.ROOT, "  %-46s %6.1f s wall, peak RSS %,6d MB, %,10.0f tokens/s, %,11.0f pairs/s%n",
+                    who, run.seconds(), run.peakBytes() >> 20, tokens / run.seconds(), pairs / run.seconds());
+        }
+
+        private static String javaExecutable() {
+            return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        }
+
+        /** [1 if the pairs differ anywhere else 0, the largest relative difference of a value]. */
+        private static double[] compareRecords(Path a, Path b) throws IOException {
+            if (Files.size(a) != Files.size(b)) {
+                return new double[] {1, Double.NaN};
+            }
+            double worst = 0;
+            try (var x = new java.io.DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(a), 1 << 20));
+                 var y = new java.io.DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(b), 1 << 20))) {
+                byte[] ra = new byte[16];
+                byte[] rb = new byte[16];
+                var va = java.nio.ByteBuffer.wrap(ra).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                var vb = java.nio.ByteBuffer.wrap(rb).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                for (long n = Files.size(a) / 16; n > 0; n--) {
+                    x.readFully(ra);
+                    y.readFully(rb);
+                    if (va.getLong(0) != vb.getLong(0)) {
+                        return new double[] {1, worst};
+                    }
+                    double p = va.getDouble(8);
+                    double q = vb.getDouble(8);
+                    worst = Math.max(worst, Math.abs(p - q) / Math.max(Math.abs(p), Math.abs(q)));
+                }
+            }
+            return new double[] {0, worst};
+        }
+
+        /** A finished child process: exit code, wall seconds, peak resident memory (VmHWM, polled). */
+        record Run(int exitCode, double seconds, long peakBytes) {
+            static Run of(List<String> command, Path stdin, Path stdout) throws Exception {
+                ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(stdin == null);
+                if (stdin != null) {
+                    builder.redirectInput(stdin.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+                }
+                builder.redirectOutput(stdout.toFile());
+                long start = System.nanoTime();
+                Process process = builder.start();
+                Path status = Path.of("/proc", Long.toString(process.pid()), "status");
+                long peak = 0;
+                while (!process.waitFor(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    peak = Math.max(peak, highWaterMark(status));
+                }
+                return new Run(process.exitValue(), (System.nanoTime() - start) / 1e9, peak);
+            }
+
+            private static long highWaterMark(Path status) {
+                try {
+                    for (String line : Files.readAllLines(status)) {
+                        if (line.startsWith("VmHWM:")) {
+                            return Long.parseLong(line.replaceAll("[^0-9]", "")) << 10;
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // gone, or not Linux
+                }
+                return 0;
             }
         }
     }

@@ -62,15 +62,20 @@ final class CooccurCommand implements Callable<Integer> {
     @Option(names = "--partitions", paramLabel = "N", description = "Minimum input partitions.")
     int partitions;
 
-    @Option(names = "--shards", paramLabel = "N", description = "Output ranges (0 = one per 4M non-zeros).")
+    @Option(names = "--shards", paramLabel = "N", description = "Output ranges (0 = one per 8 MB of input, at least 4 per core).")
     int shards;
 
-    @Option(names = "--dense-words", paramLabel = "N",
-            description = "Most frequent words whose pairs a task sums in a dense N x N table.")
-    int denseWords;
+    @Option(names = "--dense-cells", paramLabel = "N",
+            description = "Cells (4 bytes each) of a task's dense table of frequent pairs, at most.")
+    long denseCells;
 
-    @Option(names = "--map-side-pairs", paramLabel = "N", description = "Other pairs a task sums before flushing.")
+    @Option(names = "--map-side-pairs", paramLabel = "N",
+            description = "Other increments a task buffers before sorting, combining and handing them on, at most.")
     int mapSidePairs;
+
+    @Option(names = "--reduce-pairs", paramLabel = "N",
+            description = "Partial sums an output task holds before spilling a sorted run (0 = from the heap).")
+    int reducePairs;
 
     @Option(names = "--overwrite", negatable = true, description = "Replace an existing output.")
     boolean overwrite;
@@ -96,7 +101,7 @@ final class CooccurCommand implements Callable<Integer> {
             throw new SparkBert.UserError("--window must be between 1 and 20: " + window);
         }
         CooccurrenceJob.Options options = new CooccurrenceJob.Options(window, symmetric, distanceWeighting, minCount,
-                maxVocab, mode, !cased, partitions, shards, denseWords, mapSidePairs);
+                maxVocab, mode, !cased, partitions, shards, denseCells, mapSidePairs, reducePairs);
         String target = VocabCommand.qualify(output);
         try (OutputLock lock = OutputLocks.acquire(target)) {
             SparkSession spark = sparkOptions.start("cooccur", settings);

@@ -4,15 +4,16 @@ import io.sparkbert.pipeline.text.LenientUtf8Decoder;
 import io.sparkbert.pipeline.tokenizer.BertTokenizer;
 import io.sparkbert.pipeline.tokenizer.IntList;
 import io.sparkbert.pipeline.tokenizer.Vocab;
-import io.sparkbert.pipeline.util.SparkOutputs;
 import java.io.BufferedOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -25,44 +26,58 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.io.LongWritable;
 import org.apache.hadoop.io.Text;
 import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
-import org.apache.spark.Partitioner;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
- * GloVe's vocab_count + cooccur on Spark (SPEC §4). Two passes over the corpus: word counts (combined
- * per partition, reduced on the cluster, only the vocabulary reaches the driver), then co-occurrences:
- * each task sums its pairs in {@link TieredPairCounts} (dense for frequent pairs, a bounded table that
- * flushes partial sums when full for the rest); the partial sums are range-partitioned by word1 (ranges
- * balanced by the words' counts) and sorted by Spark, spilling to disk when they exceed memory, and the
- * writer adds up a pair's partial sums, which the sort puts next to each other. So the output is GloVe's
- * order, and the same whatever the partitioning, after a single shuffle; nothing of the matrix is collected.
+ * GloVe's vocab_count + cooccur on Spark (SPEC §4). Two passes over the corpus, one shuffle:
+ * <ol>
+ *   <li>word counts: each task counts its words in a byte-keyed table ({@link WordTable}), the counts
+ *       are reduced on the cluster, only the vocabulary reaches the driver;</li>
+ *   <li>co-occurrences: each task sums its pairs in {@link MapSidePairs} (cooccur.c's dense table of
+ *       frequent pairs, plus a bounded buffer that is sorted, combined and handed on when full) and sends
+ *       sorted, encoded chunks of partial sums to ranges of word1 (ranges balanced by the words' counts,
+ *       so deterministic); each range's task adds them up in bounded memory ({@link RangeMerger}, which
+ *       spills sorted runs to local disk when they do not fit) and writes its part of
+ *       {@code cooccurrence.bin} and of {@code cooccurrence.parquet} directly.</li>
+ * </ol>
+ * The output is GloVe's record order and the same bytes whatever the partitioning (sums are exact
+ * integers); nothing of the matrix is collected on the driver, which only concatenates the binary parts.
  */
 public final class CooccurrenceJob {
     private static final Logger LOG = LoggerFactory.getLogger(CooccurrenceJob.class);
     /** The token GloVe reserves for the averaged unknown vector; vocab_count refuses corpora containing it. */
     public static final String UNK = "<unk>";
     private static final String STAT_PREFIX = " ";
+    private static final byte[] UNK_BYTES = UNK.getBytes(StandardCharsets.ISO_8859_1);
+    /** Share of a task's share of the heap used for its pair tables. */
+    private static final double HEAP_SHARE = 0.3;
 
     public enum Tokens { WHITESPACE, WORDPIECE }
 
+    /**
+     * @param denseCells  cells (4 bytes each) of a task's dense table of frequent pairs (upper bound)
+     * @param mapSidePairs other increments a task buffers before sorting and handing them on (upper bound)
+     * @param reducePairs partial sums an output task holds before spilling a sorted run (0 = from the heap)
+     */
     public record Options(int window, boolean symmetric, boolean distanceWeighting, long minCount, long maxVocab,
-                          Tokens tokens, boolean uncased, int partitions, int shards, int denseWords,
-                          int mapSidePairs)
+                          Tokens tokens, boolean uncased, int partitions, int shards, long denseCells,
+                          int mapSidePairs, int reducePairs)
             implements Serializable {
     }
 
@@ -73,6 +88,10 @@ public final class CooccurrenceJob {
 
     public record Result(GloveVocabulary vocabulary, InputCounts input, long nonZeroPairs, double totalWeight,
                          long inVocabTokens, List<String> parquetParts) {
+    }
+
+    /** What one output range wrote. */
+    private record RangeSummary(int range, long pairs, long units, int spilledRuns) implements Serializable {
     }
 
     public static final StructType SCHEMA = new StructType()
@@ -89,10 +108,17 @@ public final class CooccurrenceJob {
      */
     public static Result run(SparkSession spark, List<FileStatus> files, Vocab wordPieces, Options options,
                              String dir) throws IOException {
+        long started = System.nanoTime();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration hadoop = new Configuration(sc.hadoopConfiguration());
         // GloVe ends lines at '\n' only; a '\r' is ignored, not a line end as Hadoop's default reader has it
         hadoop.set("textinputformat.record.delimiter", "\n");
+        // input splits of equal size, at least one per core (or --partitions): Hadoop's default of one per
+        // 32 MB block gives a 39 MB file a 32 MB and a 7 MB task, and one core waits for the other
+        long totalBytes = files.stream().mapToLong(FileStatus::getLen).sum();
+        int wanted = Math.max(options.partitions(), sc.defaultParallelism());
+        hadoop.setLong("mapreduce.input.fileinputformat.split.maxsize",
+                Math.max(1 << 16, Math.min(128L << 20, (totalBytes + wanted - 1) / wanted)));
         String inputs = files.stream().map(f -> f.getPath().toString()).collect(Collectors.joining(","));
         JavaRDD<Text> lines = sc.newAPIHadoopFile(inputs, TextInputFormat.class, LongWritable.class, Text.class, hadoop)
                 .values();
@@ -103,13 +129,17 @@ public final class CooccurrenceJob {
         Broadcast<LineWords> splitter = sc.broadcast(new LineWords(options.tokens(), tokenizer));
 
         // pass 1: vocabulary
-        Map<String, Long> counted = lines.mapPartitionsToPair(part -> countWords(part, splitter.value()))
-                .reduceByKey(Long::sum)
-                .filter(kv -> kv._1.startsWith(STAT_PREFIX) || kv._2 >= options.minCount())
-                .collectAsMap();
+        // (each task's counts travel as one encoded blob per reducer, not as a record per word)
+        long minCount = options.minCount();
+        int reducers = sc.defaultParallelism();
+        List<Tuple2<String, Long>> counted = lines.mapPartitionsToPair(part -> countWords(part, splitter.value(),
+                        reducers))
+                .partitionBy(new HashPartitioner(reducers))
+                .mapPartitions(blobs -> sumWordCounts(blobs, minCount))
+                .collect();
         Map<String, Long> wordCounts = new HashMap<>();
         Map<String, Long> stats = new HashMap<>();
-        counted.forEach((k, v) -> (k.startsWith(STAT_PREFIX) ? stats : wordCounts).put(k, v));
+        counted.forEach(kv -> (kv._1.startsWith(STAT_PREFIX) ? stats : wordCounts).merge(kv._1, kv._2, Long::sum));
         GloveVocabulary vocabulary = GloveVocabulary.build(wordCounts, options.minCount(), options.maxVocab());
         InputCounts input = new InputCounts(files.size(), files.stream().mapToLong(FileStatus::getLen).sum(),
                 stats.getOrDefault(" lines", 0L), stats.getOrDefault(" tokens", 0L), stats.getOrDefault(" unk", 0L),
@@ -118,45 +148,72 @@ public final class CooccurrenceJob {
             throw new IllegalArgumentException("no word occurs at least " + options.minCount() + " times in "
                     + input.tokens() + " tokens");
         }
-        LOG.info("Vocabulary: {} words (min count {}) from {} tokens in {} lines", vocabulary.size(),
-                options.minCount(), input.tokens(), input.lines());
+        LOG.info("Vocabulary: {} words (min count {}) from {} tokens in {} lines ({} s)", vocabulary.size(),
+                options.minCount(), input.tokens(), input.lines(), seconds(started));
         writeVocabulary(vocabulary, new Path(dir, "vocab.txt"), sc.hadoopConfiguration());
 
-        // pass 2: co-occurrences, combined per task in bounded memory
+        // pass 2: co-occurrences, combined per task in bounded memory, one shuffle of sorted chunks
         CooccurrenceWindow window = new CooccurrenceWindow(options.window(), options.symmetric(),
                 options.distanceWeighting());
-        Broadcast<Map<String, Integer>> ids = sc.broadcast(vocabulary.ids());
-        JavaRDD<Tuple2<Long, Long>> partial = lines.mapPartitions(
-                part -> new PairIterator(part, splitter.value(), ids.value(), window,
-                        Math.min(options.denseWords(), vocabulary.size()), options.mapSidePairs()));
-        // One shuffle: partial sums go to ranges of word1 (balanced by the words' counts, known from pass 1,
-        // so the ranges are deterministic), Spark sorts each range (spilling as needed), and the writer adds
-        // up the partial sums of a pair, which arrive next to each other.
-        long[] weightPerWord = new long[vocabulary.size() + 2];
-        for (int id = 1; id <= vocabulary.size(); id++) {
-            weightPerWord[id] = vocabulary.entry(id).count();
+        int vocabSize = vocabulary.size();
+        String[] words = new String[vocabSize];
+        long[] weightPerWord = new long[vocabSize + 2];
+        for (int id = 1; id <= vocabSize; id++) {
+            words[id - 1] = vocabulary.entry(id).word();
+            // about the distinct pairs of word1 = id: its increments, at most one per vocabulary word
+            weightPerWord[id] = Math.min(vocabulary.entry(id).count() * 2 * options.window(), vocabSize);
         }
+        Broadcast<String[]> vocabWords = sc.broadcast(words);
+        // several ranges per core, so that unequal ranges even out
         int shards = options.shards() > 0 ? options.shards()
-                : (int) Math.max(sc.defaultParallelism(), Math.min(1000, input.bytes() / (64L << 20)));
-        Word1RangePartitioner partitioner = Word1RangePartitioner.balanced(weightPerWord, shards);
+                : (int) Math.max(4L * sc.defaultParallelism(), Math.min(1000, (input.bytes() + (8 << 20) - 1) / (8 << 20)));
+        int[] rangeUpper = balancedRanges(weightPerWord, shards, vocabSize);
+        int ranges = rangeUpper.length;
+        long denseCells = options.denseCells();
+        int mapSidePairs = options.mapSidePairs();
+        int reducePairs = options.reducePairs();
+        JavaPairRDD<Integer, byte[]> chunks = lines.mapPartitionsToPair(part -> new PairChunks(part,
+                splitter.value(), WordTable.of(vocabWords.value()), window, vocabSize, rangeUpper, denseCells,
+                mapSidePairs));
+        int w2Bits = PairRuns.idBits(vocabSize);
         double scale = window.scale();
         String binParts = new Path(dir, "_bin").toString();
-        SerializableConfiguration conf = new SerializableConfiguration(sc.hadoopConfiguration());
-        LongAccumulator nonZeros = sc.sc().longAccumulator("non-zero pairs");
-        LongAccumulator totalUnits = sc.sc().longAccumulator("total units");
-        JavaRDD<Row> rows = partial.mapToPair(pair -> pair)
-                .repartitionAndSortWithinPartitions(partitioner)
-                .mapPartitionsWithIndex((index, part) -> writeBinaryPart(index, part, binParts, scale, conf, nonZeros,
-                        totalUnits), true);
         String parquet = new Path(dir, "cooccurrence.parquet").toString();
-        spark.createDataFrame(rows, SCHEMA).write().parquet(parquet); // the result stage: accumulators are exact
-        List<String> parts = SparkOutputs.renamePartFiles(parquet, "part", ".parquet", sc.hadoopConfiguration());
-        concatenate(binParts, partitioner.numPartitions(), new Path(dir, "cooccurrence.bin"), sc.hadoopConfiguration());
+        SerializableConfiguration conf = new SerializableConfiguration(sc.hadoopConfiguration());
+        List<RangeSummary> summaries = chunks.partitionBy(new HashPartitioner(ranges))
+                .mapPartitionsWithIndex((index, part) -> writeRange(index, part, rangeUpper, w2Bits, vocabSize,
+                        reducePairs, scale, binParts, parquet, conf), true)
+                .collect();
+        long nonZeros = 0;
+        long totalUnits = 0;
+        int spilled = 0;
+        for (RangeSummary summary : summaries) {
+            nonZeros += summary.pairs();
+            totalUnits = Math.addExact(totalUnits, summary.units());
+            spilled += summary.spilledRuns();
+        }
+        LOG.info("Co-occurrences: {} non-zero pairs in {} ranges ({} sorted runs spilled) ({} s)", nonZeros, ranges,
+                spilled, seconds(started));
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < ranges; i++) {
+            parts.add(partName(i, ".parquet"));
+        }
+        deleteSideFiles(parquet, sc.hadoopConfiguration());
+        concatenate(binParts, ranges, new Path(dir, "cooccurrence.bin"), sc.hadoopConfiguration());
         long inVocab = 0;
         for (GloveVocabulary.Entry entry : vocabulary.entries()) {
             inVocab += entry.count();
         }
-        return new Result(vocabulary, input, nonZeros.value(), totalUnits.value() / scale, inVocab, parts);
+        LOG.info("Outputs written ({} s)", seconds(started));
+        return new Result(vocabulary, input, nonZeros, totalUnits / scale, inVocab, parts);
+    }
+
+    private static String seconds(long since) {
+        return String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - since) / 1e9);
+    }
+
+    private static String partName(int index, String suffix) {
+        return String.format("part-%05d%s", index, suffix);
     }
 
     /** Splits lines into words (GloVe's way, or wordpieces) and counts what it sees. */
@@ -170,12 +227,16 @@ public final class CooccurrenceJob {
             this.tokenizer = tokenizer;
         }
 
-        /** The words of a line; returns whether its bytes were valid UTF-8. */
-        boolean split(Text line, List<String> out, LenientUtf8Decoder decoder, IntList scratch) {
+        /**
+         * Hands the words of a line to {@code visitor}; returns whether its bytes were valid UTF-8 (checked
+         * only with {@code checkUtf8}; true otherwise).
+         */
+        boolean words(Text line, GloveWords.WordVisitor visitor, LenientUtf8Decoder decoder, IntList scratch,
+                      boolean checkUtf8) {
             long invalidBefore = decoder.invalidSequences();
             if (mode == Tokens.WHITESPACE) {
-                GloveWords.split(line.getBytes(), line.getLength(), out);
-                if (hasHighBytes(line)) {
+                GloveWords.forEachWord(line.getBytes(), line.getLength(), visitor);
+                if (checkUtf8 && hasHighBytes(line)) {
                     decoder.decode(line.getBytes(), 0, line.getLength()); // only to count invalid UTF-8
                 }
             } else {
@@ -183,7 +244,8 @@ public final class CooccurrenceJob {
                 scratch.clear();
                 tokenizer.encode(text, scratch);
                 for (int i = 0; i < scratch.size(); i++) {
-                    out.add(GloveWords.fromUtf8(tokenizer.vocab().token(scratch.get(i))));
+                    byte[] piece = tokenizer.vocab().token(scratch.get(i)).getBytes(StandardCharsets.UTF_8);
+                    visitor.word(piece, 0, piece.length);
                 }
             }
             return decoder.invalidSequences() == invalidBefore;
@@ -200,179 +262,310 @@ public final class CooccurrenceJob {
         }
     }
 
-    private static Iterator<Tuple2<String, Long>> countWords(Iterator<Text> lines, LineWords splitter) {
-        Map<String, long[]> counts = new HashMap<>();
+    private static boolean isUnk(byte[] bytes, int offset, int length) {
+        return length == UNK_BYTES.length
+                && java.util.Arrays.equals(bytes, offset, offset + length, UNK_BYTES, 0, length);
+    }
+
+    private static final String[] STATS = {" lines", " tokens", " unk", " invalid_utf8_lines", " truncated"};
+
+    /** A task's word counts and input statistics, as one blob per reducer (words split by their hash). */
+    private static Iterator<Tuple2<Integer, byte[]>> countWords(Iterator<Text> lines, LineWords splitter,
+                                                                int reducers) {
+        WordTable counts = new WordTable();
         LenientUtf8Decoder decoder = new LenientUtf8Decoder();
         IntList scratch = new IntList();
-        List<String> words = new ArrayList<>();
-        long lineCount = 0;
-        long tokens = 0;
-        long unk = 0;
-        long invalid = 0;
-        long truncated = 0;
+        long[] stat = new long[STATS.length]; // lines, tokens, unk, invalid, truncated
+        GloveWords.WordVisitor visitor = (bytes, offset, length) -> {
+            if (isUnk(bytes, offset, length)) {
+                stat[2]++;
+                return;
+            }
+            if (length == GloveWords.MAX_WORD_BYTES) {
+                stat[4]++;
+            }
+            stat[1]++;
+            counts.add(bytes, offset, length, 1);
+        };
         while (lines.hasNext()) {
             Text line = lines.next();
-            lineCount++;
-            words.clear();
-            if (!splitter.split(line, words, decoder, scratch)) {
-                invalid++;
-            }
-            for (String word : words) {
-                if (word.equals(UNK)) {
-                    unk++;
-                    continue;
-                }
-                if (word.length() >= GloveWords.MAX_WORD_BYTES - 3) {
-                    truncated += word.length() == GloveWords.MAX_WORD_BYTES ? 1 : 0;
-                }
-                tokens++;
-                counts.computeIfAbsent(word, w -> new long[1])[0]++;
+            stat[0]++;
+            if (!splitter.words(line, visitor, decoder, scratch, true)) {
+                stat[3]++;
             }
         }
-        List<Tuple2<String, Long>> out = new ArrayList<>(counts.size() + 5);
-        counts.forEach((w, n) -> out.add(new Tuple2<>(w, n[0])));
-        out.add(new Tuple2<>(" lines", lineCount));
-        out.add(new Tuple2<>(" tokens", tokens));
-        out.add(new Tuple2<>(" unk", unk));
-        out.add(new Tuple2<>(" invalid_utf8_lines", invalid));
-        out.add(new Tuple2<>(" truncated", truncated));
+        WordBlob[] blobs = new WordBlob[reducers];
+        for (int r = 0; r < reducers; r++) {
+            blobs[r] = new WordBlob();
+        }
+        for (long s : stat) {
+            blobs[0].putLong(s);
+        }
+        for (int i = 0; i < counts.size(); i++) {
+            blobs[Math.floorMod(counts.hash(i), reducers)].putWord(counts, i);
+        }
+        List<Tuple2<Integer, byte[]>> out = new ArrayList<>(reducers);
+        for (int r = 0; r < reducers; r++) {
+            out.add(new Tuple2<>(r, blobs[r].bytes()));
+        }
         return out.iterator();
     }
 
-    /** Lines in, partial pair sums out: whatever the bounded map flushes, then its rest at the end. */
-    private static final class PairIterator implements Iterator<Tuple2<Long, Long>> {
+    /** One reducer's share of the word counts: the words seen at least minCount times, and the statistics. */
+    private static Iterator<Tuple2<String, Long>> sumWordCounts(Iterator<Tuple2<Integer, byte[]>> blobs,
+                                                                long minCount) {
+        WordTable counts = new WordTable();
+        long[] stat = new long[STATS.length];
+        while (blobs.hasNext()) {
+            Tuple2<Integer, byte[]> blob = blobs.next();
+            WordBlob.read(blob._2, blob._1 == 0 ? stat : null, counts);
+        }
+        List<Tuple2<String, Long>> out = new ArrayList<>();
+        for (int i = 0; i < counts.size(); i++) {
+            if (counts.count(i) >= minCount) {
+                out.add(new Tuple2<>(counts.word(i), counts.count(i)));
+            }
+        }
+        for (int s = 0; s < STATS.length; s++) {
+            out.add(new Tuple2<>(STATS[s], stat[s]));
+        }
+        return out.iterator();
+    }
+
+    /** Words and counts as varint-prefixed bytes. */
+    private static final class WordBlob {
+        private byte[] bytes = new byte[1 << 12];
+        private int size;
+
+        void putLong(long value) {
+            ensure(10);
+            size = PairRuns.putVarLong(bytes, size, value);
+        }
+
+        void putWord(WordTable table, int index) {
+            int length = table.length(index);
+            ensure(length + 20);
+            size = PairRuns.putVarLong(bytes, size, length);
+            size = table.copyWord(index, bytes, size);
+            size = PairRuns.putVarLong(bytes, size, table.count(index));
+        }
+
+        private void ensure(int more) {
+            if (size + more > bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+            }
+        }
+
+        byte[] bytes() {
+            return java.util.Arrays.copyOf(bytes, size);
+        }
+
+        /** Adds a blob's words to {@code counts}; its statistics to {@code stat} when it has them. */
+        static void read(byte[] blob, long[] stat, WordTable counts) {
+            int[] position = {0};
+            if (stat != null) {
+                for (int s = 0; s < stat.length; s++) {
+                    stat[s] += PairRuns.getVarLong(blob, position);
+                }
+            }
+            while (position[0] < blob.length) {
+                int length = (int) PairRuns.getVarLong(blob, position);
+                int start = position[0];
+                position[0] += length;
+                counts.add(blob, start, length, PairRuns.getVarLong(blob, position));
+            }
+        }
+    }
+
+    /** This executor's concurrent tasks (cores per executor, or the local master's threads). */
+    private static int taskSlots() {
+        SparkEnv env = SparkEnv.get();
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (env == null) {
+            return cores;
+        }
+        String master = env.conf().get("spark.master", "");
+        if (master.startsWith("local[") && !master.startsWith("local[*")) {
+            String n = master.substring(6, master.indexOf(master.contains(",") ? ',' : ']'));
+            try {
+                return Math.max(1, Integer.parseInt(n.trim()));
+            } catch (NumberFormatException e) {
+                return cores;
+            }
+        }
+        return Math.max(1, Math.min(cores, env.conf().getInt("spark.executor.cores", cores)));
+    }
+
+    /** Bytes of heap a task may give its pair tables. */
+    private static long taskBudget() {
+        return (long) (Runtime.getRuntime().maxMemory() * HEAP_SHARE / taskSlots());
+    }
+
+    /** Lines in, sorted chunks of partial pair sums out, keyed by output range. */
+    private static final class PairChunks implements Iterator<Tuple2<Integer, byte[]>> {
         private final Iterator<Text> lines;
         private final LineWords splitter;
-        private final Map<String, Integer> ids;
+        private final WordTable ids;
         private final CooccurrenceWindow window;
-        private final TieredPairCounts counts;
+        private final MapSidePairs counts;
         private final LenientUtf8Decoder decoder = new LenientUtf8Decoder();
         private final IntList scratch = new IntList();
-        private final List<String> words = new ArrayList<>();
+        private final ArrayDeque<MapSidePairs.Chunk> pending = new ArrayDeque<>();
+        private final GloveWords.WordVisitor visitor;
         private int[] lineIds = new int[256];
-        private long[] flushedKeys = new long[16];
-        private long[] flushedUnits = new long[16];
-        private int flushedSize;
-        private int next;
+        private int n;
         private boolean finished;
 
-        PairIterator(Iterator<Text> lines, LineWords splitter, Map<String, Integer> ids, CooccurrenceWindow window,
-                     int denseWords, int maxPairs) {
+        PairChunks(Iterator<Text> lines, LineWords splitter, WordTable ids, CooccurrenceWindow window, int vocabSize,
+                   int[] rangeUpper, long denseCells, int mapSidePairs) {
             this.lines = lines;
             this.splitter = splitter;
             this.ids = ids;
             this.window = window;
-            this.counts = new TieredPairCounts(denseWords, maxPairs, this::collect);
-        }
-
-        private void collect(long key, long units) {
-            if (flushedSize == flushedKeys.length) {
-                flushedKeys = java.util.Arrays.copyOf(flushedKeys, flushedSize * 2);
-                flushedUnits = java.util.Arrays.copyOf(flushedUnits, flushedSize * 2);
-            }
-            flushedKeys[flushedSize] = key;
-            flushedUnits[flushedSize++] = units;
+            long budget = taskBudget();
+            // a third of the budget for the dense table, the rest for the buffer (32 bytes an increment)
+            long cells = Math.max(vocabSize, Math.min(denseCells, budget / 3 / 4));
+            int buffer = (int) Math.max(1024, Math.min(mapSidePairs, (budget - cells * 4) / 32));
+            this.counts = new MapSidePairs(vocabSize, cells, buffer, rangeUpper, pending::add);
+            this.visitor = (bytes, offset, length) -> {
+                int index = this.ids.find(bytes, offset, length);
+                if (index >= 0) { // out-of-vocabulary words take no position
+                    if (n == lineIds.length) {
+                        lineIds = java.util.Arrays.copyOf(lineIds, n * 2);
+                    }
+                    lineIds[n++] = index + 1;
+                }
+            };
         }
 
         private void fill() {
-            while (next == flushedSize && !finished) {
-                next = 0;
-                flushedSize = 0;
+            while (pending.isEmpty() && !finished) {
                 if (!lines.hasNext()) {
                     counts.finish();
                     finished = true;
                     return;
                 }
-                Text line = lines.next();
-                words.clear();
-                splitter.split(line, words, decoder, scratch);
-                int n = 0;
-                for (String word : words) {
-                    Integer id = ids.get(word);
-                    if (id != null) { // out-of-vocabulary words take no position
-                        if (n == lineIds.length) {
-                            lineIds = java.util.Arrays.copyOf(lineIds, n * 2);
-                        }
-                        lineIds[n++] = id;
-                    }
-                }
-                window.count(lineIds, n, counts::add);
+                n = 0;
+                splitter.words(lines.next(), visitor, decoder, scratch, false);
+                window.count(lineIds, n, counts);
             }
         }
 
         @Override
         public boolean hasNext() {
             fill();
-            return next < flushedSize;
+            return !pending.isEmpty();
         }
 
         @Override
-        public Tuple2<Long, Long> next() {
+        public Tuple2<Integer, byte[]> next() {
             if (!hasNext()) {
                 throw new NoSuchElementException();
             }
-            Tuple2<Long, Long> pair = new Tuple2<>(flushedKeys[next], flushedUnits[next]);
-            next++;
-            return pair;
+            MapSidePairs.Chunk chunk = pending.poll();
+            return new Tuple2<>(chunk.range(), chunk.bytes());
         }
     }
 
+    /** Ranges of word1 holding about the same weight each; element i is the last word1 of range i. */
+    static int[] balancedRanges(long[] weightPerWord, int shards, int vocabSize) {
+        long total = 0;
+        for (long n : weightPerWord) {
+            total += n;
+        }
+        List<Integer> bounds = new ArrayList<>();
+        long running = 0;
+        long perShard = Math.max(1, (total + shards - 1) / shards);
+        for (int w = 0; w < weightPerWord.length && w < vocabSize; w++) {
+            running += weightPerWord[w];
+            if (running >= perShard * (bounds.size() + 1) && bounds.size() < shards - 1) {
+                bounds.add(w);
+            }
+        }
+        bounds.add(Integer.MAX_VALUE);
+        return bounds.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     /**
-     * Writes one sorted range as GloVe records while passing the rows on to the Parquet writer, one at a
-     * time (a range may hold millions of pairs). A retried task rewrites its part from the start.
+     * Adds up one range's partial sums and writes its GloVe records and Parquet rows. A retried task
+     * rewrites its parts from the start.
      */
-    private static Iterator<Row> writeBinaryPart(int index, Iterator<Tuple2<Long, Long>> sorted, String dir,
-                                                 double scale, SerializableConfiguration conf,
-                                                 LongAccumulator nonZeros, LongAccumulator totalUnits)
-            throws IOException {
-        Path part = new Path(dir, String.format("part-%05d.bin", index));
-        OutputStream out = new BufferedOutputStream(rawFileSystem(part, conf.value()).create(part, true), 1 << 16);
-        ByteBuffer record = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-        return new Iterator<>() {
-            private boolean open = true;
-            private Tuple2<Long, Long> pending = sorted.hasNext() ? sorted.next() : null;
-
-            @Override
-            public boolean hasNext() {
-                if (pending == null && open) {
-                    open = false;
-                    try {
-                        out.close();
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }
-                return pending != null;
+    private static Iterator<RangeSummary> writeRange(int index, Iterator<Tuple2<Integer, byte[]>> chunks,
+                                                     int[] rangeUpper, int w2Bits, int vocabSize, int reducePairs,
+                                                     double scale, String binDir, String parquetDir,
+                                                     SerializableConfiguration conf) throws IOException {
+        long started = System.nanoTime();
+        long first = index == 0 ? 0 : (long) (rangeUpper[index - 1] + 1) << w2Bits;
+        long last = ((long) Math.min(rangeUpper[index], vocabSize) << w2Bits) | ((1L << w2Bits) - 1);
+        int capacity = reducePairs > 0 ? reducePairs : (int) Math.max(1024, Math.min(Integer.MAX_VALUE - 16,
+                taskBudget() / 32));
+        RangeMerger merger = new RangeMerger(first, last, capacity, CooccurrenceJob::spillFile);
+        while (chunks.hasNext()) {
+            Tuple2<Integer, byte[]> chunk = chunks.next();
+            if (chunk._1 != index) {
+                throw new IllegalStateException("chunk of range " + chunk._1 + " in partition " + index);
             }
-
-            @Override
-            public Row next() {
-                long key = pending._1;
-                long units = pending._2;
-                pending = null;
-                while (sorted.hasNext()) { // partial sums of one pair are adjacent after the sort
-                    Tuple2<Long, Long> following = sorted.next();
-                    if (following._1 != key) {
-                        pending = following;
-                        break;
-                    }
-                    units = Math.addExact(units, following._2);
-                }
-                int w1 = PairCountMap.word1(key);
-                int w2 = PairCountMap.word2(key);
+            merger.add(chunk._2);
+        }
+        int spilled = merger.spilledRuns();
+        Path bin = new Path(binDir, partName(index, ".bin"));
+        Path parquet = new Path(parquetDir, partName(index, ".parquet"));
+        FileSystem fs = rawFileSystem(bin, conf.value());
+        long mask = (1L << w2Bits) - 1;
+        long[] totals = new long[1];
+        long pairs;
+        byte[] buffer = new byte[1 << 16];
+        int[] used = new int[1];
+        try (OutputStream out = fs.create(bin, true);
+             PairParquetWriter rows = new PairParquetWriter(new BufferedOutputStream(fs.create(parquet, true),
+                     1 << 20))) {
+            pairs = merger.finish((key, units) -> {
+                int w1 = (int) (key >>> w2Bits);
+                int w2 = (int) (key & mask);
                 double value = units / scale;
-                nonZeros.add(1);
-                totalUnits.add(units);
-                record.clear();
-                record.putInt(w1).putInt(w2).putDouble(value);
-                try {
-                    out.write(record.array());
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                totals[0] = Math.addExact(totals[0], units);
+                int p = used[0];
+                if (p == buffer.length) {
+                    out.write(buffer, 0, p);
+                    p = 0;
                 }
-                return RowFactory.create(w1, w2, value);
+                putIntLe(buffer, p, w1);
+                putIntLe(buffer, p + 4, w2);
+                putLongLe(buffer, p + 8, Double.doubleToRawLongBits(value));
+                used[0] = p + 16;
+                rows.write(w1, w2, value);
+            });
+            out.write(buffer, 0, used[0]);
+        }
+        LOG.info("Range {}: {} pairs, {} sorted runs spilled, {} s", index, pairs, spilled, seconds(started));
+        return List.of(new RangeSummary(index, pairs, totals[0], spilled)).iterator();
+    }
+
+    private static void putIntLe(byte[] b, int p, int v) {
+        b[p] = (byte) v;
+        b[p + 1] = (byte) (v >>> 8);
+        b[p + 2] = (byte) (v >>> 16);
+        b[p + 3] = (byte) (v >>> 24);
+    }
+
+    private static void putLongLe(byte[] b, int p, long v) {
+        putIntLe(b, p, (int) v);
+        putIntLe(b, p + 4, (int) (v >>> 32));
+    }
+
+    /** A scratch file in Spark's local directories (removed with them), for a spilled sorted run. */
+    private static File spillFile() {
+        try {
+            SparkEnv env = SparkEnv.get();
+            if (env != null) {
+                return env.blockManager().diskBlockManager().createTempLocalBlock()._2();
             }
-        };
+            File file = File.createTempFile("cooccur-run", ".bin");
+            file.deleteOnExit();
+            return file;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static FileSystem rawFileSystem(Path path, Configuration conf) throws IOException {
@@ -380,20 +573,50 @@ public final class CooccurrenceJob {
         return fs instanceof LocalFileSystem local ? local.getRawFileSystem() : fs;
     }
 
+    /** Removes the checksum side files the Parquet writer leaves on a local filesystem. */
+    private static void deleteSideFiles(String dir, Configuration conf) throws IOException {
+        Path path = new Path(dir);
+        FileSystem fs = rawFileSystem(path, conf);
+        for (FileStatus status : fs.listStatus(path)) {
+            String name = status.getPath().getName();
+            if (!(name.startsWith("part-") && name.endsWith(".parquet"))) {
+                fs.delete(status.getPath(), false);
+            }
+        }
+    }
+
     /** Joins the binary parts, in range order, into GloVe's single cooccurrence file. */
     private static void concatenate(String partsDir, int parts, Path target, Configuration conf) throws IOException {
         Path dir = new Path(partsDir);
         FileSystem fs = rawFileSystem(dir, conf);
-        try (OutputStream out = fs.create(target, false)) {
-            byte[] buffer = new byte[1 << 20];
-            for (int i = 0; i < parts; i++) {
-                Path part = new Path(dir, String.format("part-%05d.bin", i));
-                if (!fs.exists(part)) {
-                    continue; // an empty range wrote nothing
+        if (fs instanceof RawLocalFileSystem local) { // in-kernel copies
+            try (FileChannel out = FileChannel.open(local.pathToFile(target).toPath(), StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
+                for (int i = 0; i < parts; i++) {
+                    File part = local.pathToFile(new Path(dir, partName(i, ".bin")));
+                    if (!part.exists()) {
+                        continue;
+                    }
+                    try (FileChannel in = FileChannel.open(part.toPath(), StandardOpenOption.READ)) {
+                        long size = in.size();
+                        for (long done = 0; done < size; ) {
+                            done += in.transferTo(done, size - done, out);
+                        }
+                    }
                 }
-                try (InputStream in = fs.open(part)) {
-                    for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
-                        out.write(buffer, 0, n);
+            }
+        } else {
+            try (OutputStream out = new BufferedOutputStream(fs.create(target, false), 1 << 20)) {
+                byte[] buffer = new byte[1 << 20];
+                for (int i = 0; i < parts; i++) {
+                    Path part = new Path(dir, partName(i, ".bin"));
+                    if (!fs.exists(part)) {
+                        continue; // an empty range wrote nothing
+                    }
+                    try (InputStream in = fs.open(part)) {
+                        for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+                            out.write(buffer, 0, n);
+                        }
                     }
                 }
             }
@@ -405,67 +628,6 @@ public final class CooccurrenceJob {
         FileSystem fs = rawFileSystem(path, conf);
         try (OutputStream out = fs.create(path, false)) {
             vocabulary.write(out);
-        }
-    }
-
-    /** Partitions pairs by ranges of word1, so that partitions in order hold the keys in order. */
-    static final class Word1RangePartitioner extends Partitioner {
-        private static final long serialVersionUID = 1L;
-        /** upper[i]: the last word1 of partition i. */
-        private final int[] upper;
-
-        Word1RangePartitioner(int[] upper) {
-            this.upper = upper;
-        }
-
-        /** Ranges holding about the same number of non-zeros each. */
-        static Word1RangePartitioner balanced(long[] nonZerosPerWord, int shards) {
-            long total = 0;
-            for (long n : nonZerosPerWord) {
-                total += n;
-            }
-            List<Integer> bounds = new ArrayList<>();
-            long running = 0;
-            long perShard = Math.max(1, (total + shards - 1) / shards);
-            for (int w = 0; w < nonZerosPerWord.length; w++) {
-                running += nonZerosPerWord[w];
-                if (running >= perShard * (bounds.size() + 1) && bounds.size() < shards - 1) {
-                    bounds.add(w);
-                }
-            }
-            bounds.add(Integer.MAX_VALUE);
-            return new Word1RangePartitioner(bounds.stream().mapToInt(Integer::intValue).toArray());
-        }
-
-        @Override
-        public int numPartitions() {
-            return upper.length;
-        }
-
-        @Override
-        public int getPartition(Object key) {
-            int w1 = PairCountMap.word1((Long) key);
-            int lo = 0;
-            int hi = upper.length - 1;
-            while (lo < hi) {
-                int mid = (lo + hi) >>> 1;
-                if (w1 <= upper[mid]) {
-                    hi = mid;
-                } else {
-                    lo = mid + 1;
-                }
-            }
-            return lo;
-        }
-
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof Word1RangePartitioner p && java.util.Arrays.equals(p.upper, upper);
-        }
-
-        @Override
-        public int hashCode() {
-            return java.util.Arrays.hashCode(upper);
         }
     }
 }

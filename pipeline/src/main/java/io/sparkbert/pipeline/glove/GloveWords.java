@@ -45,6 +45,55 @@ public final class GloveWords {
         }
     }
 
+    /** Receives words as byte ranges. */
+    @FunctionalInterface
+    public interface WordVisitor {
+        void word(byte[] bytes, int offset, int length);
+    }
+
+    /**
+     * The same words as {@link #split}, handed over as ranges of {@code line} without copying when the
+     * line has no carriage return and no word near the 999-byte cut (nearly always); otherwise through
+     * {@link #split}, byte-identical either way.
+     */
+    public static void forEachWord(byte[] line, int length, WordVisitor visitor) {
+        int run = 0;
+        boolean simple = true;
+        for (int i = 0; i < length; i++) {
+            byte b = line[i];
+            if (b == ' ' || b == '\t') {
+                run = 0;
+            } else if (b == '\r' || ++run >= MAX_WORD_BYTES - 3) {
+                simple = false;
+                break;
+            }
+        }
+        if (!simple) {
+            List<String> words = new java.util.ArrayList<>();
+            split(line, length, words);
+            for (String word : words) {
+                byte[] bytes = word.getBytes(StandardCharsets.ISO_8859_1);
+                visitor.word(bytes, 0, bytes.length);
+            }
+            return;
+        }
+        int start = -1;
+        for (int i = 0; i < length; i++) {
+            byte b = line[i];
+            if (b == ' ' || b == '\t') {
+                if (start >= 0) {
+                    visitor.word(line, start, i - start);
+                    start = -1;
+                }
+            } else if (start < 0) {
+                start = i;
+            }
+        }
+        if (start >= 0) {
+            visitor.word(line, start, length - start);
+        }
+    }
+
     /** GloVe's care at the cut: drop a trailing partial UTF-8 character of a word cut at 999 bytes. */
     private static String finish(byte[] word, int n) {
         int length = n;

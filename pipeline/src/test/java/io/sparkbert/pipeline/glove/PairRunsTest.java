@@ -1,0 +1,171 @@
+package io.sparkbert.pipeline.glove;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The map side's tiers, the sorted runs between the sides, and the reduce side's bounded merge. */
+class PairRunsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void radixSortAndCombineMatchATreeMap() {
+        Random random = new Random(7);
+        for (int keyBits : new int[] {1, 11, 12, 23, 34, 40}) {
+            int n = 5000;
+            long[] keys = new long[n];
+            long[] units = new long[n];
+            TreeMap<Long, Long> truth = new TreeMap<>();
+            long[] pool = new long[1500]; // keys of keyBits bits, many repeated
+            for (int i = 0; i < pool.length; i++) {
+                pool[i] = random.nextLong() & ((1L << keyBits) - 1);
+            }
+            for (int i = 0; i < n; i++) {
+                keys[i] = pool[random.nextInt(pool.length)];
+                units[i] = 1 + random.nextInt(1000);
+                truth.merge(keys[i], units[i], Long::sum);
+            }
+            int m = PairRuns.sortAndCombine(keys, units, n, keyBits, new long[n], new long[n]);
+            assertEquals(truth.size(), m, "bits " + keyBits);
+            int i = 0;
+            for (Map.Entry<Long, Long> e : truth.entrySet()) {
+                assertEquals(e.getKey(), keys[i], "bits " + keyBits + " record " + i);
+                assertEquals(e.getValue(), units[i++]);
+            }
+        }
+        assertEquals(0, PairRuns.sortAndCombine(new long[0], new long[0], 0, 8, new long[0], new long[0]));
+    }
+
+    @Test
+    void encodedRunsDecodeToTheSameRecords() {
+        PairRuns.Encoder encoder = new PairRuns.Encoder(4);
+        long[] keys = {0, 1, 127, 128, 1L << 40, (1L << 62) + 5};
+        long[] units = {1, 300, 0, Long.MAX_VALUE, 5, 1L << 35};
+        for (int i = 0; i < keys.length; i++) {
+            encoder.add(keys[i], units[i]);
+        }
+        assertEquals(keys.length, encoder.records());
+        PairRuns.Decoder decoder = new PairRuns.Decoder(encoder.take());
+        for (int i = 0; i < keys.length; i++) {
+            assertTrue(decoder.next());
+            assertEquals(keys[i], decoder.key());
+            assertEquals(units[i], decoder.units());
+        }
+        assertFalse(decoder.next());
+        assertEquals(0, encoder.size(), "take() empties the encoder");
+    }
+
+    @Test
+    void denseTableBoundFollowsCooccurCsProductRule() {
+        // cells(P) = sum over w1 of min(V, P / w1); the largest P whose table fits
+        int v = 1000;
+        long p = MapSidePairs.maxProduct(v, 20_000);
+        long cells = 0;
+        long next = 0;
+        for (int w = 1; w <= v; w++) {
+            cells += Math.min(v, p / w);
+            next += Math.min(v, (p + 1) / w);
+        }
+        assertTrue(cells <= 20_000 && next > 20_000, "P " + p + " cells " + cells);
+        assertEquals((long) v * v, MapSidePairs.maxProduct(v, Long.MAX_VALUE));
+    }
+
+    @Test
+    void anIntCellAboutToOverflowHandsItsSumOn() {
+        List<MapSidePairs.Chunk> chunks = new ArrayList<>();
+        MapSidePairs counts = new MapSidePairs(10, 100, 1000, new int[] {Integer.MAX_VALUE}, chunks::add);
+        long increment = 232_792_560L; // lcm(1..20): the largest single increment
+        for (int i = 0; i < 100; i++) {
+            counts.add(1, 1, increment);
+        }
+        counts.finish();
+        long total = 0;
+        for (MapSidePairs.Chunk chunk : chunks) {
+            PairRuns.Decoder d = new PairRuns.Decoder(chunk.bytes());
+            while (d.next()) {
+                assertEquals(counts.key(1, 1), d.key());
+                total += d.units();
+            }
+        }
+        assertEquals(100 * increment, total);
+        assertTrue(chunks.size() >= 2, "partial sums from the buffer and from the dense cell");
+    }
+
+    /**
+     * Random increments through a small dense table, a tiny buffer (hundreds of flushes) and 3 ranges,
+     * then each range through a merger holding a few hundred records (so it spills sorted runs): the
+     * result equals a plain sum, in key order, each pair once, each in its own range.
+     */
+    @Test
+    void mapSideTiersAndSpillingMergersAddUpExactly() throws Exception {
+        int vocab = 300;
+        int[] rangeUpper = {40, 120, Integer.MAX_VALUE};
+        List<MapSidePairs.Chunk> chunks = new ArrayList<>();
+        MapSidePairs counts = new MapSidePairs(vocab, 2000, 97, rangeUpper, chunks::add);
+        TreeMap<Long, Long> truth = new TreeMap<>();
+        Random random = new Random(11);
+        for (int i = 0; i < 40_000; i++) {
+            // Zipf-ish ids, so that both tiers see traffic
+            int w1 = 1 + (int) Math.min(vocab - 1, Math.floor(Math.exp(random.nextDouble() * Math.log(vocab))));
+            int w2 = 1 + random.nextInt(vocab);
+            long units = 1 + random.nextInt(2520);
+            counts.add(w1, w2, units);
+            truth.merge(counts.key(w1, w2), units, Long::sum);
+        }
+        counts.finish();
+        assertTrue(counts.flushes() > 100, "flushes " + counts.flushes());
+        assertTrue(counts.denseCells() > 0 && counts.denseCells() <= 2000);
+        int w2Bits = PairRuns.idBits(vocab);
+        List<long[]> merged = new ArrayList<>();
+        int spills = 0;
+        for (int r = 0; r < rangeUpper.length; r++) {
+            long first = r == 0 ? 0 : (long) (rangeUpper[r - 1] + 1) << w2Bits;
+            long last = ((long) Math.min(rangeUpper[r], vocab) << w2Bits) | ((1L << w2Bits) - 1);
+            int[] spilled = {0};
+            RangeMerger merger = new RangeMerger(first, last, 256, () -> {
+                try {
+                    spilled[0]++;
+                    return File.createTempFile("run", ".bin", dir.toFile());
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            for (MapSidePairs.Chunk chunk : chunks) {
+                if (chunk.range() == r) {
+                    merger.add(chunk.bytes());
+                } else {
+                    // a chunk never crosses a range boundary
+                    PairRuns.Decoder d = new PairRuns.Decoder(chunk.bytes());
+                    while (d.next()) {
+                        assertFalse(d.key() >= first && d.key() <= last);
+                    }
+                }
+            }
+            long n = merger.finish((key, units) -> merged.add(new long[] {key, units}));
+            assertTrue(n > 0);
+            spills += spilled[0];
+        }
+        assertTrue(spills > 3, "the mergers spilled sorted runs: " + spills);
+        try (var left = Files.list(dir)) {
+            assertEquals(0, left.count(), "spilled runs are deleted after the merge");
+        }
+        assertEquals(truth.size(), merged.size());
+        int i = 0;
+        for (Map.Entry<Long, Long> e : truth.entrySet()) {
+            assertArrayEquals(new long[] {e.getKey(), e.getValue()}, merged.get(i++));
+        }
+    }
+}
