@@ -150,24 +150,21 @@ public final class PairRuns {
             if (position >= bytes.length) {
                 return false;
             }
-            long delta = 0;
+            key += nextVarLong();
+            units = nextVarLong();
+            return true;
+        }
+
+        private long nextVarLong() {
+            long value = 0;
             int shift = 0;
             byte b;
-            do {
-                b = bytes[position++];
-                delta |= (long) (b & 0x7F) << shift;
-                shift += 7;
-            } while (b < 0);
-            long value = 0;
-            shift = 0;
             do {
                 b = bytes[position++];
                 value |= (long) (b & 0x7F) << shift;
                 shift += 7;
             } while (b < 0);
-            key += delta;
-            units = value;
-            return true;
+            return value;
         }
 
         public long key() {
