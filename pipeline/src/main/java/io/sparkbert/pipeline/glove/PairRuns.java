@@ -137,7 +137,7 @@ public final class PairRuns {
     /** Reads the records of one encoded run. */
     public static final class Decoder {
         private final byte[] bytes;
-        private int position;
+        private final int[] position = new int[1];
         private long key;
         private long units;
 
@@ -147,24 +147,12 @@ public final class PairRuns {
 
         /** Moves to the next record; false at the end. */
         public boolean next() {
-            if (position >= bytes.length) {
+            if (position[0] >= bytes.length) {
                 return false;
             }
-            key += nextVarLong();
-            units = nextVarLong();
+            key += getVarLong(bytes, position);
+            units = getVarLong(bytes, position);
             return true;
-        }
-
-        private long nextVarLong() {
-            long value = 0;
-            int shift = 0;
-            byte b;
-            do {
-                b = bytes[position++];
-                value |= (long) (b & 0x7F) << shift;
-                shift += 7;
-            } while (b < 0);
-            return value;
         }
 
         public long key() {
