@@ -1,8 +1,10 @@
 package io.sparkbert.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -32,5 +34,36 @@ class LauncherIT {
         }
         Processes.Result vocabHelp = Processes.run(launcher("vocab", "--help"), NO_BUILD, dir, 120);
         assertTrue(vocabHelp.output().contains("Default: 30522"), "defaults come from conf/:\n" + vocabHelp.output());
+    }
+
+    /**
+     * The launcher records a class-data archive once for the jars of the build (the first launcher run of
+     * a build may already have done it), and later JVMs load the classes from it instead of from the jars;
+     * SPARKBERT_CDS=0 turns it off. (picocli's classes are Java 5 class files, which CDS does not take.)
+     */
+    @Test
+    void startsFromAClassDataArchiveRecordedOncePerBuild() throws Exception {
+        Path archive = ProjectFiles.root().resolve("jobs/target/sparkbert-classes.jsa");
+        Processes.Result first = Processes.run(launcher("--version"), NO_BUILD, dir, 300);
+        assertEquals(0, first.exitCode(), first.output());
+        assertTrue(Files.size(archive) > 10_000_000, "archive of " + Files.size(archive) + " bytes");
+        long recorded = Files.getLastModifiedTime(archive).toMillis();
+
+        Path classLog = dir.resolve("classes.log");
+        Processes.Result second = Processes.run(launcher("--version"), Map.of("SPARKBERT_NO_BUILD", "1",
+                "SPARKBERT_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), dir, 120);
+        assertEquals(0, second.exitCode(), second.output());
+        assertFalse(second.output().contains("recording"), second.output());
+        assertEquals(recorded, Files.getLastModifiedTime(archive).toMillis(), "recorded once");
+        assertTrue(Files.readAllLines(classLog).stream().anyMatch(line -> line.contains("io.sparkbert.jobs.SparkBert ")
+                && line.contains("shared objects file (top)")), "our main class loaded from the archive");
+
+        Processes.Result off = Processes.run(launcher("--version"), Map.of("SPARKBERT_NO_BUILD", "1",
+                "SPARKBERT_CDS", "0", "SPARKBERT_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), dir, 120);
+        assertEquals(0, off.exitCode(), off.output());
+        assertTrue(Files.readAllLines(classLog).stream().noneMatch(line -> line.contains("shared objects file (top)")),
+                "SPARKBERT_CDS=0: no archive");
+        assertTrue(Files.readAllLines(classLog).stream().anyMatch(line -> line.contains("io.sparkbert.jobs.SparkBert ")),
+                "the log lists the classes");
     }
 }
