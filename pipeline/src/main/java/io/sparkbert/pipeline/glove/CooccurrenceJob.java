@@ -426,7 +426,7 @@ public final class CooccurrenceJob {
             // a third of the budget for the dense table, the rest for the buffer (32 bytes an increment)
             long cells = Math.max(vocabSize, Math.min(denseCells, budget / 3 / 4));
             int buffer = (int) Math.max(1024, Math.min(mapSidePairs, (budget - cells * 4) / 32));
-            this.counts = new MapSidePairs(vocabSize, cells, buffer, rangeUpper, pending::add);
+            this.counts = new MapSidePairs(vocabSize, window.symmetric(), cells, buffer, rangeUpper, pending::add);
             this.visitor = (bytes, offset, length) -> {
                 int index = this.ids.find(bytes, offset, length);
                 if (index >= 0) { // out-of-vocabulary words take no position
@@ -447,7 +447,7 @@ public final class CooccurrenceJob {
                 }
                 n = 0;
                 splitter.words(lines.next(), visitor, decoder, scratch, false);
-                window.count(lineIds, n, counts);
+                window.countOneWay(lineIds, n, counts); // counts mirrors symmetric pairs itself
             }
         }
 

@@ -65,17 +65,28 @@ public final class CooccurrenceWindow implements Serializable {
         return scale;
     }
 
+    public boolean symmetric() {
+        return symmetric;
+    }
+
     /** Counts the pairs of one line, given as the ids of its in-vocabulary words in order. */
     public void count(int[] ids, int n, PairSink sink) {
+        countOneWay(ids, n, symmetric ? (w1, w2, units) -> {
+            sink.add(w1, w2, units);
+            sink.add(w2, w1, units);
+        } : sink);
+    }
+
+    /**
+     * Counts each (context, target) pair of one line once, without symmetric context's mirrored pair:
+     * for a sink that adds both X[w1, w2] and X[w2, w1] itself (the matrix is symmetric, so it can count
+     * half of it and mirror it at the end).
+     */
+    public void countOneWay(int[] ids, int n, PairSink sink) {
         for (int j = 0; j < n; j++) {
             int w2 = ids[j];
             for (int k = j - 1; k >= Math.max(0, j - window); k--) {
-                int w1 = ids[k];
-                long units = unitsAtDistance[j - k];
-                sink.add(w1, w2, units);
-                if (symmetric) {
-                    sink.add(w2, w1, units);
-                }
+                sink.add(ids[k], w2, unitsAtDistance[j - k]);
             }
         }
     }

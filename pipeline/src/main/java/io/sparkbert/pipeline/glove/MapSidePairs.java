@@ -6,16 +6,20 @@ import java.util.function.Consumer;
  * A task's co-occurrence sums in bounded memory, in two tiers as cooccur.c has them:
  * <ul>
  *   <li>a dense table for the pairs whose ids (frequency ranks) have a product of at most
- *       {@code maxProduct} — cooccur.c's "bigram table": row w1 holds w2 = 1..min(V, maxProduct / w1),
+ *       {@code maxProduct} — cooccur.c's "bigram table": row w1 holds w2 up to min(V, maxProduct / w1),
  *       so the frequent words pair with every word there, and these pairs take most of the increments;
  *       it is never flushed;</li>
  *   <li>a buffer of the other increments; when it is full it is radix-sorted, equal pairs are added up,
  *       and the sorted partial sums go to the shuffle (as cooccur.c writes its overflow runs).</li>
  * </ul>
- * Dense cells are ints (units are positive; one increment is at most lcm(1..20) < 2^31): a cell about to
- * overflow hands its sum on as a partial sum and starts again, so sums stay exact. Partial sums leave in
- * encoded chunks ({@link PairRuns}), cut at the boundaries of the output ranges, so each chunk goes to
- * exactly one range. Memory: 4 bytes per dense cell plus 32 per buffered increment.
+ * With symmetric context the matrix is symmetric: an occurrence of (w1, w2) adds to X[w1, w2] and to
+ * X[w2, w1], so only the half with w1 &le; w2 is counted (half the increments, half the dense table:
+ * row w1 starts at w2 = w1), and the other half is written out as its mirror image.
+ *
+ * <p>Dense cells are ints (units are positive; one increment is at most 2 lcm(1..20) &lt; 2^31): a cell
+ * about to overflow hands its sum on as a partial sum and starts again, so sums stay exact. Partial sums
+ * leave in encoded chunks ({@link PairRuns}), cut at the boundaries of the output ranges, so each chunk
+ * goes to exactly one range. Memory: 4 bytes per dense cell plus 32 per buffered increment.
  */
 public final class MapSidePairs implements CooccurrenceWindow.PairSink {
     private static final int CHUNK_BYTES = 1 << 20;
@@ -25,10 +29,13 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
     }
 
     private final int vocabSize;
+    private final boolean symmetric;
     private final int w2Bits;
     private final int keyBits;
-    private final int[] rowLength;
-    private final long[] rowStart;
+    /** Row w1 of the dense table holds w2 in [first(w1), rowLast[w1]]: first is w1 when symmetric, else 1. */
+    private final int[] rowLast;
+    /** The cell of (w1, w2) is rowBase[w1] + w2. */
+    private final int[] rowBase;
     private final int[] dense;
     private final long[] keys;
     private final long[] units;
@@ -40,22 +47,26 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
     private long flushes;
 
     /**
+     * @param symmetric  whether {@link #add} means both X[w1, w2] and X[w2, w1] (symmetric context)
      * @param rangeUpper the last word1 of each output range, ascending (the last one ≥ vocabSize)
      * @param denseCells the dense table's size bound (cells)
      * @param bufferPairs increments buffered before a sorted flush
      */
-    public MapSidePairs(int vocabSize, long denseCells, int bufferPairs, int[] rangeUpper, Consumer<Chunk> out) {
+    public MapSidePairs(int vocabSize, boolean symmetric, long denseCells, int bufferPairs, int[] rangeUpper,
+                        Consumer<Chunk> out) {
         this.vocabSize = vocabSize;
+        this.symmetric = symmetric;
         this.w2Bits = PairRuns.idBits(vocabSize);
         this.keyBits = 2 * w2Bits;
-        long maxProduct = maxProduct(vocabSize, denseCells);
-        this.rowLength = new int[vocabSize + 1];
-        this.rowStart = new long[vocabSize + 1];
+        long maxProduct = maxProduct(vocabSize, symmetric, denseCells);
+        this.rowLast = new int[vocabSize + 1];
+        this.rowBase = new int[vocabSize + 1];
         long cells = 0;
         for (int w1 = 1; w1 <= vocabSize; w1++) {
-            rowStart[w1] = cells;
-            rowLength[w1] = (int) Math.min(vocabSize, maxProduct / w1);
-            cells += rowLength[w1];
+            int first = symmetric ? w1 : 1;
+            rowLast[w1] = (int) Math.min(vocabSize, maxProduct / w1);
+            rowBase[w1] = (int) (cells - first);
+            cells += Math.max(0, rowLast[w1] - first + 1);
         }
         this.dense = new int[(int) cells];
         this.keys = new long[bufferPairs];
@@ -66,14 +77,14 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
         this.out = out;
     }
 
-    /** cells(P) = Σ_{w1 ≤ V} min(V, P / w1): the largest P whose table fits in {@code cells}. */
-    static long maxProduct(int vocabSize, long cells) {
+    /** The largest product bound P whose table fits in {@code cells} (see {@link #cells}). */
+    static long maxProduct(int vocabSize, boolean symmetric, long cells) {
         long lo = 0;
         long hi = (long) vocabSize * vocabSize;
         long limit = Math.min(cells, Integer.MAX_VALUE - 16);
         while (lo < hi) {
             long mid = (lo + hi + 1) >>> 1;
-            if (cells(vocabSize, mid) <= limit) {
+            if (cells(vocabSize, symmetric, mid) <= limit) {
                 lo = mid;
             } else {
                 hi = mid - 1;
@@ -82,11 +93,12 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
         return lo;
     }
 
-    private static long cells(int vocabSize, long product) {
+    /** cells(P) = Σ_{w1 ≤ V} |{w2 : first(w1) ≤ w2 ≤ min(V, P / w1)}|. */
+    static long cells(int vocabSize, boolean symmetric, long product) {
         long total = 0;
         for (int w1 = 1; w1 <= vocabSize; w1++) {
-            long row = Math.min(vocabSize, product / w1);
-            if (row == 0) {
+            long row = Math.min(vocabSize, product / w1) - (symmetric ? w1 - 1 : 0);
+            if (row <= 0) {
                 break;
             }
             total += row;
@@ -107,10 +119,20 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
         return ((long) word1 << w2Bits) | word2;
     }
 
+    /** Adds {@code increment} to X[word1, word2] (and, when symmetric, to X[word2, word1]). */
     @Override
     public void add(int word1, int word2, long increment) {
-        if (word2 <= rowLength[word1] && increment <= Integer.MAX_VALUE) {
-            int cell = (int) (rowStart[word1] + word2 - 1);
+        if (symmetric) {
+            if (word1 > word2) {
+                int t = word1;
+                word1 = word2;
+                word2 = t;
+            } else if (word1 == word2) {
+                increment *= 2; // X[w, w] gets both additions
+            }
+        }
+        if (word2 <= rowLast[word1] && increment <= Integer.MAX_VALUE) {
+            int cell = rowBase[word1] + word2;
             int old = dense[cell];
             int sum = old + (int) increment;
             if (sum >= 0) {
@@ -133,7 +155,7 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
         }
     }
 
-    /** Sorts, combines and hands over the buffered increments. */
+    /** Sorts, combines and hands over the buffered increments (and, when symmetric, their mirror images). */
     public void flush() {
         if (buffered == 0) {
             return;
@@ -141,6 +163,23 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
         int n = PairRuns.sortAndCombine(keys, units, buffered, keyBits, scratchKeys, scratchUnits);
         buffered = 0;
         flushes++;
+        emitSorted(n);
+        if (symmetric) { // X[w2, w1] = X[w1, w2] for the pairs off the diagonal, sorted again
+            long mask = (1L << w2Bits) - 1;
+            int m = 0;
+            for (int i = 0; i < n; i++) {
+                int word1 = (int) (keys[i] >>> w2Bits);
+                int word2 = (int) (keys[i] & mask);
+                if (word1 != word2) {
+                    keys[m] = key(word2, word1);
+                    units[m++] = units[i];
+                }
+            }
+            emitSorted(PairRuns.sortAndCombine(keys, units, m, keyBits, scratchKeys, scratchUnits));
+        }
+    }
+
+    private void emitSorted(int n) {
         PairRuns.Encoder encoder = new PairRuns.Encoder(Math.min(CHUNK_BYTES + 64, 16 + n * 6));
         int range = 0;
         for (int i = 0; i < n; i++) {
@@ -155,35 +194,49 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
         emit(encoder, range);
     }
 
-    /** Hands over everything still held: the buffer, then the dense table's non-zeros. */
+    /** Hands over everything still held: the buffer, then the dense table's non-zeros, row by row. */
     public void finish() {
         flush();
         PairRuns.Encoder encoder = new PairRuns.Encoder(CHUNK_BYTES + 64);
         int range = 0;
-        for (int w1 = 1; w1 <= vocabSize; w1++) {
-            int length = rowLength[w1];
-            if (length == 0) {
-                break;
-            }
+        // symmetric: row w1 of the matrix is column w1 of the rows above (w2 < w1), then row w1 itself
+        for (int w1 = 1; w1 <= vocabSize && rowHasCells(w1); w1++) {
             int r = rangeOf(w1, range);
             if (r != range) {
                 emit(encoder, range);
                 range = r;
             }
-            int start = (int) rowStart[w1];
             long base = (long) w1 << w2Bits;
-            for (int j = 0; j < length; j++) {
-                int value = dense[start + j];
-                if (value != 0) {
-                    encoder.add(base | (j + 1), value);
-                    dense[start + j] = 0;
-                    if (encoder.size() >= CHUNK_BYTES) {
-                        emit(encoder, range);
-                    }
+            if (symmetric) {
+                for (int w2 = 1; w2 < w1 && rowLast[w2] >= w1; w2++) {
+                    emitCell(encoder, range, rowBase[w2] + w1, base | w2, true);
                 }
+            }
+            for (int w2 = symmetric ? w1 : 1; w2 <= rowLast[w1]; w2++) {
+                // symmetric: a cell right of the diagonal is read again as row w2's column, so it stays
+                emitCell(encoder, range, rowBase[w1] + w2, base | w2, !symmetric || w2 == w1);
             }
         }
         emit(encoder, range);
+    }
+
+    /** Whether row w1 of the matrix has cells in the table (the rows after the first without any have none). */
+    private boolean rowHasCells(int w1) {
+        return symmetric ? rowLast[1] >= w1 : rowLast[w1] >= 1;
+    }
+
+    /** Encodes a non-zero cell as the record {@code key}, and clears it if asked. */
+    private void emitCell(PairRuns.Encoder encoder, int range, int cell, long key, boolean clear) {
+        int value = dense[cell];
+        if (value != 0) {
+            encoder.add(key, value);
+            if (clear) {
+                dense[cell] = 0;
+            }
+            if (encoder.size() >= CHUNK_BYTES) {
+                emit(encoder, range);
+            }
+        }
     }
 
     private int rangeOf(int word1, int from) {

@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The map side's tiers, the sorted runs between the sides, and the reduce side's bounded merge. */
@@ -70,23 +72,31 @@ class PairRunsTest {
 
     @Test
     void denseTableBoundFollowsCooccurCsProductRule() {
-        // cells(P) = sum over w1 of min(V, P / w1); the largest P whose table fits
+        // cells(P) = number of pairs (w1, w2) with w1 * w2 <= P (and w1 <= w2 when symmetric), counted by
+        // brute force; the largest P whose table fits
         int v = 1000;
-        long p = MapSidePairs.maxProduct(v, 20_000);
-        long cells = 0;
-        long next = 0;
-        for (int w = 1; w <= v; w++) {
-            cells += Math.min(v, p / w);
-            next += Math.min(v, (p + 1) / w);
+        for (boolean symmetric : new boolean[] {false, true}) {
+            long p = MapSidePairs.maxProduct(v, symmetric, 20_000);
+            long cells = 0;
+            long next = 0;
+            for (int w1 = 1; w1 <= v; w1++) {
+                for (int w2 = symmetric ? w1 : 1; w2 <= v; w2++) {
+                    cells += (long) w1 * w2 <= p ? 1 : 0;
+                    next += (long) w1 * w2 <= p + 1 ? 1 : 0;
+                }
+            }
+            assertTrue(cells <= 20_000 && next > 20_000, "P " + p + " cells " + cells);
+            assertEquals(cells, MapSidePairs.cells(v, symmetric, p));
+            assertEquals(symmetric ? (long) v * (v + 1) / 2 : (long) v * v,
+                    MapSidePairs.cells(v, symmetric, MapSidePairs.maxProduct(v, symmetric, Long.MAX_VALUE)));
         }
-        assertTrue(cells <= 20_000 && next > 20_000, "P " + p + " cells " + cells);
-        assertEquals((long) v * v, MapSidePairs.maxProduct(v, Long.MAX_VALUE));
     }
 
-    @Test
-    void anIntCellAboutToOverflowHandsItsSumOn() {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void anIntCellAboutToOverflowHandsItsSumOn(boolean symmetric) {
         List<MapSidePairs.Chunk> chunks = new ArrayList<>();
-        MapSidePairs counts = new MapSidePairs(10, 100, 1000, new int[] {Integer.MAX_VALUE}, chunks::add);
+        MapSidePairs counts = new MapSidePairs(10, symmetric, 100, 1000, new int[] {Integer.MAX_VALUE}, chunks::add);
         long increment = 232_792_560L; // lcm(1..20): the largest single increment
         for (int i = 0; i < 100; i++) {
             counts.add(1, 1, increment);
@@ -100,30 +110,40 @@ class PairRunsTest {
                 total += d.units();
             }
         }
-        assertEquals(100 * increment, total);
+        assertEquals(100 * increment * (symmetric ? 2 : 1), total); // symmetric: both additions to X[1, 1]
         assertTrue(chunks.size() >= 2, "partial sums from the buffer and from the dense cell");
     }
 
     /**
      * Random increments through a small dense table, a tiny buffer (hundreds of flushes) and 3 ranges,
      * then each range through a merger holding a few hundred records (so it spills sorted runs): the
-     * result equals a plain sum, in key order, each pair once, each in its own range.
+     * result equals a plain sum, in key order, each pair once, each in its own range. Symmetric: each
+     * increment is meant for X[w1, w2] and X[w2, w1] (both, twice to X[w, w]), as the plain sum adds it.
      */
-    @Test
-    void mapSideTiersAndSpillingMergersAddUpExactly() throws Exception {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void mapSideTiersAndSpillingMergersAddUpExactly(boolean symmetric) throws Exception {
         int vocab = 300;
         int[] rangeUpper = {40, 120, Integer.MAX_VALUE};
         List<MapSidePairs.Chunk> chunks = new ArrayList<>();
-        MapSidePairs counts = new MapSidePairs(vocab, 2000, 97, rangeUpper, chunks::add);
+        MapSidePairs counts = new MapSidePairs(vocab, symmetric, 2000, 97, rangeUpper, chunks::add);
         TreeMap<Long, Long> truth = new TreeMap<>();
         Random random = new Random(11);
         for (int i = 0; i < 40_000; i++) {
-            // Zipf-ish ids, so that both tiers see traffic
+            // Zipf-ish ids, so that both tiers see traffic; both orders, and some words with themselves
             int w1 = 1 + (int) Math.min(vocab - 1, Math.floor(Math.exp(random.nextDouble() * Math.log(vocab))));
-            int w2 = 1 + random.nextInt(vocab);
+            int w2 = i % 50 == 0 ? w1 : 1 + random.nextInt(vocab);
+            if (random.nextBoolean()) {
+                int t = w1;
+                w1 = w2;
+                w2 = t;
+            }
             long units = 1 + random.nextInt(2520);
             counts.add(w1, w2, units);
             truth.merge(counts.key(w1, w2), units, Long::sum);
+            if (symmetric) {
+                truth.merge(counts.key(w2, w1), units, Long::sum);
+            }
         }
         counts.finish();
         assertTrue(counts.flushes() > 100, "flushes " + counts.flushes());
