@@ -73,9 +73,10 @@ final class CooccurCommand implements Callable<Integer> {
             description = "Other increments a task buffers before sorting, combining and handing them on, at most.")
     int mapSidePairs;
 
-    @Option(names = "--reduce-pairs", paramLabel = "N",
-            description = "Partial sums an output task holds before spilling a sorted run (0 = from the heap).")
-    int reducePairs;
+    @Option(names = "--reduce-bytes", paramLabel = "N",
+            description = "Bytes of encoded partial sums an output task holds before merging them into a sorted run "
+                    + "on local disk (0 = its share of the heap).")
+    long reduceBytes;
 
     @Option(names = "--overwrite", negatable = true, description = "Replace an existing output.")
     boolean overwrite;
@@ -101,7 +102,7 @@ final class CooccurCommand implements Callable<Integer> {
             throw new SparkBert.UserError("--window must be between 1 and 20: " + window);
         }
         CooccurrenceJob.Options options = new CooccurrenceJob.Options(window, symmetric, distanceWeighting, minCount,
-                maxVocab, mode, !cased, partitions, shards, denseCells, mapSidePairs, reducePairs);
+                maxVocab, mode, !cased, partitions, shards, denseCells, mapSidePairs, reduceBytes);
         String target = VocabCommand.qualify(output);
         try (OutputLock lock = OutputLocks.acquire(target)) {
             SparkSession spark = sparkOptions.start("cooccur", settings);

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * cooccur at a scale that does not fit: a vocabulary of 500,000 words and a pair table of about ten
  * million distinct pairs (hundreds of MB as a table), on a standalone cluster whose executors have
- * 512 MB of memory, written as a single output range. It must finish, exactly, by combining in bounded
- * memory and spilling sorted runs to disk.
+ * 512 MB of memory, written as a single output range that may hold 16 MB of it (the encoded partial sums
+ * take ~100 MB). It must finish, exactly, by combining in bounded memory and spilling sorted runs to disk.
  */
 class CooccurScaleIT {
     private static final int WORDS = 500_000;
@@ -65,9 +65,10 @@ class CooccurScaleIT {
                     "--master", cluster.masterUrl(),
                     "--spark-conf", "spark.executor.memory=512m", "--spark-conf", "spark.executor.cores=1",
                     "--input", corpus.toString(), "--output", output.toString(), "--window", Integer.toString(WINDOW),
-                    // one output range: the whole pair table goes through one 512 MB executor, which holds a
-                    // fraction of it in memory (its heap share) and spills the rest as sorted runs
-                    "--partitions", "8", "--map-side-pairs", "500000", "--shards", "1"),
+                    // one output range: the whole pair table goes through one 512 MB executor, which holds
+                    // 16 MB of it in memory and merges the rest into sorted runs on disk
+                    "--partitions", "8", "--map-side-pairs", "500000", "--shards", "1",
+                    "--reduce-bytes", Integer.toString(16 << 20)),
                     cluster.environment(), dir, 1200);
             assertEquals(0, result.exitCode(), result.output() + "\n" + cluster.logs());
 
@@ -80,7 +81,7 @@ class CooccurScaleIT {
             assertEquals(nonZeros * 16, Files.size(output.resolve("cooccurrence.bin")));
             assertEquals(WORDS, Files.readAllLines(output.resolve("vocab.txt")).size());
             String logs = cluster.logs();
-            assertTrue(logs.contains("Spilling a sorted run"),
+            assertTrue(logs.contains("into a sorted run on disk"),
                     "executors with 512 MB had to spill to disk:\n" + logs.lines().filter(l -> l.contains("pill"))
                             .limit(5).toList());
             System.out.printf("500K words: %d non-zero pairs, total weight %.1f (closed form %.1f)%n", nonZeros,

@@ -52,7 +52,7 @@ import scala.Tuple2;
  *   <li>co-occurrences: each task sums its pairs in {@link MapSidePairs} (cooccur.c's dense table of
  *       frequent pairs, plus a bounded buffer that is sorted, combined and handed on when full) and sends
  *       sorted, encoded chunks of partial sums to ranges of word1 (ranges balanced by the words' counts,
- *       so deterministic); each range's task adds them up in bounded memory ({@link RangeMerger}, which
+ *       so deterministic); each range's task merges them in bounded memory ({@link RangeMerger}, which
  *       spills sorted runs to local disk when they do not fit) and writes its part of
  *       {@code cooccurrence.bin} and of {@code cooccurrence.parquet} directly.</li>
  * </ol>
@@ -73,11 +73,12 @@ public final class CooccurrenceJob {
     /**
      * @param denseCells  cells (4 bytes each) of a task's dense table of frequent pairs (upper bound)
      * @param mapSidePairs other increments a task buffers before sorting and handing them on (upper bound)
-     * @param reducePairs partial sums an output task holds before spilling a sorted run (0 = from the heap)
+     * @param reduceBytes bytes of encoded partial sums an output task holds before merging them into a sorted
+     *                    run on local disk (0 = its share of the heap)
      */
     public record Options(int window, boolean symmetric, boolean distanceWeighting, long minCount, long maxVocab,
                           Tokens tokens, boolean uncased, int partitions, int shards, long denseCells,
-                          int mapSidePairs, int reducePairs)
+                          int mapSidePairs, long reduceBytes)
             implements Serializable {
     }
 
@@ -171,7 +172,7 @@ public final class CooccurrenceJob {
         int ranges = rangeUpper.length;
         long denseCells = options.denseCells();
         int mapSidePairs = options.mapSidePairs();
-        int reducePairs = options.reducePairs();
+        long reduceBytes = options.reduceBytes();
         JavaPairRDD<Integer, byte[]> chunks = lines.mapPartitionsToPair(part -> new PairChunks(part,
                 splitter.value(), WordTable.of(vocabWords.value()), window, vocabSize, rangeUpper, denseCells,
                 mapSidePairs));
@@ -182,7 +183,7 @@ public final class CooccurrenceJob {
         SerializableConfiguration conf = new SerializableConfiguration(sc.hadoopConfiguration());
         List<RangeSummary> summaries = chunks.partitionBy(new HashPartitioner(ranges))
                 .mapPartitionsWithIndex((index, part) -> writeRange(index, part, rangeUpper, w2Bits, vocabSize,
-                        reducePairs, scale, binParts, parquet, conf), true)
+                        reduceBytes, scale, binParts, parquet, conf), true)
                 .collect();
         long nonZeros = 0;
         long totalUnits = 0;
@@ -491,14 +492,13 @@ public final class CooccurrenceJob {
      * rewrites its parts from the start.
      */
     private static Iterator<RangeSummary> writeRange(int index, Iterator<Tuple2<Integer, byte[]>> chunks,
-                                                     int[] rangeUpper, int w2Bits, int vocabSize, int reducePairs,
+                                                     int[] rangeUpper, int w2Bits, int vocabSize, long reduceBytes,
                                                      double scale, String binDir, String parquetDir,
                                                      SerializableConfiguration conf) throws IOException {
         long started = System.nanoTime();
         long first = index == 0 ? 0 : (long) (rangeUpper[index - 1] + 1) << w2Bits;
         long last = ((long) Math.min(rangeUpper[index], vocabSize) << w2Bits) | ((1L << w2Bits) - 1);
-        int capacity = reducePairs > 0 ? reducePairs : (int) Math.max(1024, Math.min(Integer.MAX_VALUE - 16,
-                taskBudget() / 32));
+        long capacity = reduceBytes > 0 ? reduceBytes : Math.max(1 << 20, taskBudget());
         RangeMerger merger = new RangeMerger(first, last, capacity, CooccurrenceJob::spillFile);
         while (chunks.hasNext()) {
             Tuple2<Integer, byte[]> chunk = chunks.next();

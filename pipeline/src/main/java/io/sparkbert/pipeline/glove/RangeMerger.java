@@ -9,7 +9,6 @@ import java.io.File;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,14 +18,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The reduce side of one output range: adds up the partial sums that the map tasks sent, in bounded
- * memory, and hands over each pair once, in key order. Records are collected in a buffer; when it is
- * full it is radix-sorted and combined, and if that does not free enough of it the sorted run is
- * spilled to a local file. At the end the buffer is sorted and combined once more; with spilled runs,
- * all runs are merged (a heap over the files, as cooccur.c merges its overflow files), adding up equal
- * keys across runs. Sums are exact integers, so the result does not depend on how records arrived.
+ * memory, and hands over each pair once, in key order. Every chunk that arrives is already a sorted
+ * run, so nothing is sorted here: the chunks are kept as they came (encoded, a few bytes a record) and
+ * merged — a heap over the runs' heads, adding up equal keys, as cooccur.c merges its overflow files.
+ * When the chunks held reach the memory bound they are merged into one sorted run on local disk, and the
+ * end merges those runs with the chunks still held. Sums are exact integers, so the result does not
+ * depend on the order in which chunks arrived.
  */
 public final class RangeMerger {
     private static final Logger LOG = LoggerFactory.getLogger(RangeMerger.class);
+    /** Records per block of a spilled run (a block is one encoded chunk, length-prefixed). */
+    private static final int SPILL_BLOCK_BYTES = 1 << 20;
 
     /** Receives the final records. */
     @FunctionalInterface
@@ -34,192 +36,220 @@ public final class RangeMerger {
         void pair(long key, long units) throws IOException;
     }
 
-    private final long base;
-    private final int keyBits;
-    private final int capacity;
-    private long[] keys;
-    private long[] units;
-    private long[] scratchKeys;
-    private long[] scratchUnits;
+    private final long first;
+    private final long last;
+    private final long capacityBytes;
     private final Supplier<File> spillFiles;
+    private final List<byte[]> chunks = new ArrayList<>();
     private final List<File> runs = new ArrayList<>();
-    private int size;
+    private long heldBytes;
 
     /**
-     * @param base the smallest key of the range (subtracted so that fewer key bits need sorting)
-     * @param maxKey the largest possible key
-     * @param capacity records held in memory
+     * @param first the smallest key of the range
+     * @param last the largest key of the range
+     * @param capacityBytes bytes of encoded chunks held in memory before they are merged to a run on disk
      */
-    public RangeMerger(long base, long maxKey, int capacity, Supplier<File> spillFiles) {
-        this.base = base;
-        this.keyBits = 64 - Long.numberOfLeadingZeros(Math.max(1, maxKey - base));
-        this.capacity = capacity;
-        int initial = Math.min(capacity, 1 << 20); // grown on demand up to the capacity
-        this.keys = new long[initial];
-        this.units = new long[initial];
-        this.scratchKeys = new long[initial];
-        this.scratchUnits = new long[initial];
+    public RangeMerger(long first, long last, long capacityBytes, Supplier<File> spillFiles) {
+        this.first = first;
+        this.last = last;
+        this.capacityBytes = capacityBytes;
         this.spillFiles = spillFiles;
     }
 
-    /** Adds the records of an encoded chunk. */
+    /** Takes an encoded chunk: a sorted run of records of this range (the merger keeps the array). */
     public void add(byte[] chunk) {
-        PairRuns.Decoder decoder = new PairRuns.Decoder(chunk);
-        while (decoder.next()) {
-            if (size == keys.length) {
-                if (keys.length < capacity) {
-                    grow();
-                } else {
-                    compact();
-                }
-            }
-            keys[size] = decoder.key() - base;
-            units[size++] = decoder.units();
+        if (heldBytes + chunk.length > capacityBytes && !chunks.isEmpty()) {
+            spill();
         }
+        chunks.add(chunk);
+        heldBytes += chunk.length;
     }
 
     public int spilledRuns() {
         return runs.size();
     }
 
-    private void grow() {
-        int length = (int) Math.min(capacity, 2L * keys.length);
-        keys = java.util.Arrays.copyOf(keys, length);
-        units = java.util.Arrays.copyOf(units, length);
-        scratchKeys = new long[length];
-        scratchUnits = new long[length];
-    }
-
-    private void compact() {
-        size = PairRuns.sortAndCombine(keys, units, size, keyBits, scratchKeys, scratchUnits);
-        if (size > keys.length * 3L / 4) {
-            spill();
-        }
-    }
-
+    /** Merges the chunks held into one sorted run in a local file, as length-prefixed encoded blocks. */
     private void spill() {
         File file = spillFiles.get();
-        LOG.info("Spilling a sorted run of {} pairs to disk ({})", size, file.getName());
+        LOG.info("Merging {} chunks ({} MB) into a sorted run on disk ({})", chunks.size(), heldBytes >> 20,
+                file.getName());
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(file), 1 << 16))) {
-            for (int i = 0; i < size; i++) {
-                out.writeLong(keys[i]);
-                out.writeLong(units[i]);
-            }
+            PairRuns.Encoder block = new PairRuns.Encoder(SPILL_BLOCK_BYTES + 64);
+            merge(chunkRuns(), (key, units) -> {
+                block.add(key, units);
+                if (block.size() >= SPILL_BLOCK_BYTES) {
+                    writeBlock(out, block);
+                }
+            });
+            writeBlock(out, block);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         runs.add(file);
-        size = 0;
+        chunks.clear();
+        heldBytes = 0;
+    }
+
+    private static void writeBlock(DataOutputStream out, PairRuns.Encoder block) throws IOException {
+        if (block.records() > 0) {
+            byte[] bytes = block.take();
+            out.writeInt(bytes.length);
+            out.write(bytes);
+        }
     }
 
     /** Hands every pair of the range to {@code sink}, once, in key order; returns the number of pairs. */
     public long finish(Sink sink) throws IOException {
-        size = PairRuns.sortAndCombine(keys, units, size, keyBits, scratchKeys, scratchUnits);
-        if (runs.isEmpty()) {
-            for (int i = 0; i < size; i++) {
-                sink.pair(keys[i] + base, units[i]);
-            }
-            return size;
-        }
-        if (size > 0) {
-            spill();
-        }
-        return merge(sink);
-    }
-
-    private long merge(Sink sink) throws IOException {
-        int n = runs.size();
-        DataInputStream[] in = new DataInputStream[n];
-        long[] head = new long[n];
-        long[] headUnits = new long[n];
-        int[] heap = new int[n];
-        int heapSize = 0;
+        List<Run> all = new ArrayList<>();
         try {
-            for (int i = 0; i < n; i++) {
-                InputStream file = new BufferedInputStream(new FileInputStream(runs.get(i)), 1 << 16);
-                in[i] = new DataInputStream(file);
-                if (read(in[i], head, headUnits, i)) {
-                    heap[heapSize++] = i;
-                    siftUp(heap, heapSize - 1, head);
-                }
+            for (File file : runs) {
+                all.add(new FileRun(file));
             }
-            long written = 0;
-            boolean any = false;
-            long current = 0;
-            long sum = 0;
-            while (heapSize > 0) {
-                int top = heap[0];
-                long key = head[top];
-                if (any && key == current) {
-                    sum = Math.addExact(sum, headUnits[top]);
-                } else {
-                    if (any) {
-                        sink.pair(current + base, sum);
-                        written++;
-                    }
-                    current = key;
-                    sum = headUnits[top];
-                    any = true;
-                }
-                if (!read(in[top], head, headUnits, top)) {
-                    heap[0] = heap[--heapSize];
-                }
-                siftDown(heap, heapSize, head);
-            }
-            if (any) {
-                sink.pair(current + base, sum);
-                written++;
-            }
-            return written;
+            all.addAll(chunkRuns());
+            return merge(all, sink);
         } finally {
-            for (int i = 0; i < n; i++) {
-                if (in[i] != null) {
-                    in[i].close();
-                }
-                runs.get(i).delete();
+            for (Run run : all) {
+                run.close();
+            }
+            for (File file : runs) {
+                file.delete();
             }
             runs.clear();
+            chunks.clear();
+            heldBytes = 0;
         }
     }
 
-    private static boolean read(DataInputStream in, long[] head, long[] headUnits, int i) throws IOException {
-        try {
-            head[i] = in.readLong();
-            headUnits[i] = in.readLong();
+    private List<Run> chunkRuns() {
+        List<Run> list = new ArrayList<>(chunks.size());
+        for (byte[] chunk : chunks) {
+            list.add(new ChunkRun(chunk));
+        }
+        return list;
+    }
+
+    /** A sorted run being read: {@link #next} moves to its next record. */
+    private abstract static class Run {
+        long key;
+        long units;
+
+        abstract boolean next() throws IOException;
+
+        void close() throws IOException {
+        }
+    }
+
+    private static final class ChunkRun extends Run {
+        private final PairRuns.Decoder decoder;
+
+        ChunkRun(byte[] chunk) {
+            decoder = new PairRuns.Decoder(chunk);
+        }
+
+        @Override
+        boolean next() {
+            if (!decoder.next()) {
+                return false;
+            }
+            key = decoder.key();
+            units = decoder.units();
             return true;
-        } catch (EOFException e) {
-            return false;
         }
     }
 
-    private static void siftUp(int[] heap, int i, long[] head) {
-        while (i > 0) {
-            int parent = (i - 1) / 2;
-            if (head[heap[parent]] <= head[heap[i]]) {
-                return;
+    /** A spilled run, read a block at a time. */
+    private static final class FileRun extends Run {
+        private final DataInputStream in;
+        private PairRuns.Decoder block = new PairRuns.Decoder(new byte[0]);
+
+        FileRun(File file) throws IOException {
+            in = new DataInputStream(new BufferedInputStream(new FileInputStream(file), 1 << 16));
+        }
+
+        @Override
+        boolean next() throws IOException {
+            while (!block.next()) {
+                int length;
+                try {
+                    length = in.readInt();
+                } catch (EOFException e) {
+                    return false;
+                }
+                byte[] bytes = new byte[length];
+                in.readFully(bytes);
+                block = new PairRuns.Decoder(bytes);
             }
-            int t = heap[parent];
-            heap[parent] = heap[i];
-            heap[i] = t;
-            i = parent;
+            key = block.key();
+            units = block.units();
+            return true;
+        }
+
+        @Override
+        void close() throws IOException {
+            in.close();
         }
     }
 
-    private static void siftDown(int[] heap, int size, long[] head) {
-        int i = 0;
+    /** Merges sorted runs, adding up equal keys; returns the number of records handed over. */
+    private long merge(List<Run> sources, Sink sink) throws IOException {
+        Run[] heap = new Run[sources.size()];
+        int size = 0;
+        for (Run run : sources) {
+            if (run.next()) {
+                heap[size++] = run;
+            }
+        }
+        for (int i = size / 2 - 1; i >= 0; i--) {
+            siftDown(heap, size, i);
+        }
+        long written = 0;
+        long current = -1;
+        long sum = 0;
+        while (size > 0) {
+            Run top = heap[0];
+            long key = top.key;
+            if (key < first || key > last) {
+                throw new IllegalStateException("key " + key + " outside the range [" + first + ", " + last + "]");
+            }
+            if (key == current) {
+                sum = Math.addExact(sum, top.units);
+            } else {
+                if (current >= 0) {
+                    sink.pair(current, sum);
+                    written++;
+                }
+                current = key;
+                sum = top.units;
+            }
+            if (!top.next()) {
+                heap[0] = heap[--size];
+            }
+            siftDown(heap, size, 0);
+        }
+        if (current >= 0) {
+            sink.pair(current, sum);
+            written++;
+        }
+        return written;
+    }
+
+    private static void siftDown(Run[] heap, int size, int i) {
+        Run moving = heap[i];
         while (true) {
-            int left = 2 * i + 1;
-            if (left >= size) {
-                return;
+            int child = 2 * i + 1;
+            if (child >= size) {
+                break;
             }
-            int child = left + 1 < size && head[heap[left + 1]] < head[heap[left]] ? left + 1 : left;
-            if (head[heap[i]] <= head[heap[child]]) {
-                return;
+            if (child + 1 < size && heap[child + 1].key < heap[child].key) {
+                child++;
             }
-            int t = heap[child];
-            heap[child] = heap[i];
-            heap[i] = t;
+            if (moving.key <= heap[child].key) {
+                break;
+            }
+            heap[i] = heap[child];
             i = child;
         }
+        heap[i] = moving;
     }
 }

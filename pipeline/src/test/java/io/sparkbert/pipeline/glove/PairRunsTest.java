@@ -116,7 +116,7 @@ class PairRunsTest {
 
     /**
      * Random increments through a small dense table, a tiny buffer (hundreds of flushes) and 3 ranges,
-     * then each range through a merger holding a few hundred records (so it spills sorted runs): the
+     * then each range through a merger holding a few KB of chunks (so it spills sorted runs): the
      * result equals a plain sum, in key order, each pair once, each in its own range. Symmetric: each
      * increment is meant for X[w1, w2] and X[w2, w1] (both, twice to X[w, w]), as the plain sum adds it.
      */
@@ -155,7 +155,7 @@ class PairRunsTest {
             long first = r == 0 ? 0 : (long) (rangeUpper[r - 1] + 1) << w2Bits;
             long last = ((long) Math.min(rangeUpper[r], vocab) << w2Bits) | ((1L << w2Bits) - 1);
             int[] spilled = {0};
-            RangeMerger merger = new RangeMerger(first, last, 256, () -> {
+            RangeMerger merger = new RangeMerger(first, last, 2048, () -> {
                 try {
                     spilled[0]++;
                     return File.createTempFile("run", ".bin", dir.toFile());
