@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * cooccur at a scale that does not fit: a vocabulary of 500,000 words and a pair table of about ten
  * million distinct pairs (hundreds of MB as a table), on a standalone cluster whose executors have
- * 512 MB of memory, written as a single output range that may hold 16 MB of it (the encoded partial sums
- * take ~100 MB). It must finish, exactly, by combining in bounded memory and spilling sorted runs to disk.
+ * 512 MB of memory, written as a single output range that may hold 16 MB of encoded partial sums at a
+ * time. It must finish, exactly, by combining in bounded memory and spilling sorted runs to disk.
  */
 class CooccurScaleIT {
     private static final int WORDS = 500_000;
@@ -84,8 +84,9 @@ class CooccurScaleIT {
             assertTrue(logs.contains("into a sorted run on disk"),
                     "executors with 512 MB had to spill to disk:\n" + logs.lines().filter(l -> l.contains("pill"))
                             .limit(5).toList());
-            System.out.printf("500K words: %d non-zero pairs, total weight %.1f (closed form %.1f)%n", nonZeros,
-                    report.get("total_weight").asDouble(), expectedTotal);
+            System.out.printf("500K words: %d non-zero pairs, total weight %.1f (closed form %.1f), %d sorted runs "
+                    + "spilled%n", nonZeros, report.get("total_weight").asDouble(), expectedTotal,
+                    logs.lines().filter(l -> l.contains("into a sorted run on disk")).count());
         }
     }
 }
