@@ -22,7 +22,11 @@ import java.util.function.Consumer;
  * goes to exactly one range. Memory: 4 bytes per dense cell plus 32 per buffered increment.
  */
 public final class MapSidePairs implements CooccurrenceWindow.PairSink {
-    private static final int CHUNK_BYTES = 1 << 20;
+    /**
+     * Bytes of a chunk: well below G1's humongous-object threshold (half a heap region, at least 512 KB),
+     * which 1 MB chunks crossed — allocating them took a third of the map side's time at the end.
+     */
+    private static final int CHUNK_BYTES = 1 << 18;
 
     /** A chunk of sorted partial sums for one output range. */
     public record Chunk(int range, byte[] bytes) {
@@ -37,10 +41,9 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
     /** The cell of (w1, w2) is rowBase[w1] + w2. */
     private final int[] rowBase;
     private final int[] dense;
-    private final long[] keys;
-    private final long[] units;
-    private final long[] scratchKeys;
-    private final long[] scratchUnits;
+    /** Buffered increments: key at 2i, units at 2i + 1. */
+    private final long[] buffer;
+    private final long[] scratch;
     private final int[] rangeUpper;
     private final Consumer<Chunk> out;
     private int buffered;
@@ -69,10 +72,8 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
             cells += Math.max(0, rowLast[w1] - first + 1);
         }
         this.dense = new int[(int) cells];
-        this.keys = new long[bufferPairs];
-        this.units = new long[bufferPairs];
-        this.scratchKeys = new long[bufferPairs];
-        this.scratchUnits = new long[bufferPairs];
+        this.buffer = new long[2 * bufferPairs];
+        this.scratch = new long[2 * bufferPairs];
         this.rangeUpper = rangeUpper;
         this.out = out;
     }
@@ -148,9 +149,9 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
     }
 
     private void buffer(int word1, int word2, long increment) {
-        keys[buffered] = ((long) word1 << w2Bits) | word2;
-        units[buffered++] = increment;
-        if (buffered == keys.length) {
+        buffer[2 * buffered] = ((long) word1 << w2Bits) | word2;
+        buffer[2 * buffered + 1] = increment;
+        if (++buffered == buffer.length / 2) {
             flush();
         }
     }
@@ -160,7 +161,7 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
         if (buffered == 0) {
             return;
         }
-        int n = PairRuns.sortAndCombine(keys, units, buffered, keyBits, scratchKeys, scratchUnits);
+        int n = PairRuns.sortAndCombine(buffer, buffered, keyBits, scratch);
         buffered = 0;
         flushes++;
         emitSorted(n);
@@ -168,14 +169,15 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
             long mask = (1L << w2Bits) - 1;
             int m = 0;
             for (int i = 0; i < n; i++) {
-                int word1 = (int) (keys[i] >>> w2Bits);
-                int word2 = (int) (keys[i] & mask);
+                int word1 = (int) (buffer[2 * i] >>> w2Bits);
+                int word2 = (int) (buffer[2 * i] & mask);
                 if (word1 != word2) {
-                    keys[m] = key(word2, word1);
-                    units[m++] = units[i];
+                    buffer[2 * m] = key(word2, word1);
+                    buffer[2 * m + 1] = buffer[2 * i + 1];
+                    m++;
                 }
             }
-            emitSorted(PairRuns.sortAndCombine(keys, units, m, keyBits, scratchKeys, scratchUnits));
+            emitSorted(PairRuns.sortAndCombine(buffer, m, keyBits, scratch));
         }
     }
 
@@ -183,18 +185,18 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
         PairRuns.Encoder encoder = new PairRuns.Encoder(Math.min(CHUNK_BYTES + 64, 16 + n * 6));
         int range = 0;
         for (int i = 0; i < n; i++) {
-            int word1 = (int) (keys[i] >>> w2Bits);
-            int r = rangeOf(word1, range);
+            long key = buffer[2 * i];
+            int r = rangeOf((int) (key >>> w2Bits), range);
             if (r != range || encoder.size() >= CHUNK_BYTES) {
                 emit(encoder, range);
                 range = r;
             }
-            encoder.add(keys[i], units[i]);
+            encoder.add(key, buffer[2 * i + 1]);
         }
         emit(encoder, range);
     }
 
-    /** Hands over everything still held: the buffer, then the dense table's non-zeros, row by row. */
+    /** Hands over everything still held: the buffer, then the dense table's non-zeros, row by row (once). */
     public void finish() {
         flush();
         PairRuns.Encoder encoder = new PairRuns.Encoder(CHUNK_BYTES + 64);
@@ -209,12 +211,11 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
             long base = (long) w1 << w2Bits;
             if (symmetric) {
                 for (int w2 = 1; w2 < w1 && rowLast[w2] >= w1; w2++) {
-                    emitCell(encoder, range, rowBase[w2] + w1, base | w2, true);
+                    emitCell(encoder, range, dense[rowBase[w2] + w1], base | w2);
                 }
             }
             for (int w2 = symmetric ? w1 : 1; w2 <= rowLast[w1]; w2++) {
-                // symmetric: a cell right of the diagonal is read again as row w2's column, so it stays
-                emitCell(encoder, range, rowBase[w1] + w2, base | w2, !symmetric || w2 == w1);
+                emitCell(encoder, range, dense[rowBase[w1] + w2], base | w2);
             }
         }
         emit(encoder, range);
@@ -225,14 +226,10 @@ public final class MapSidePairs implements CooccurrenceWindow.PairSink {
         return symmetric ? rowLast[1] >= w1 : rowLast[w1] >= 1;
     }
 
-    /** Encodes a non-zero cell as the record {@code key}, and clears it if asked. */
-    private void emitCell(PairRuns.Encoder encoder, int range, int cell, long key, boolean clear) {
-        int value = dense[cell];
+    /** Encodes a non-zero cell's value as the record {@code key}. */
+    private void emitCell(PairRuns.Encoder encoder, int range, int value, long key) {
         if (value != 0) {
             encoder.add(key, value);
-            if (clear) {
-                dense[cell] = 0;
-            }
             if (encoder.size() >= CHUNK_BYTES) {
                 emit(encoder, range);
             }

@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * Sorted runs of (pair key, units) records, the currency between the map and the reduce side of the
  * co-occurrence job. A key packs word1 above word2 ({@code word1 << word2Bits | word2}), so key order
- * is GloVe's record order. Runs are sorted with an LSD radix sort of the (key, units) arrays and
+ * is GloVe's record order. Runs are sorted with an LSD radix sort of (key, units) records and
  * combined by adding up equal keys; on the wire they are varint-encoded deltas of the keys and the
  * units (a record takes 3 to 5 bytes instead of 16).
  */
@@ -21,26 +21,24 @@ public final class PairRuns {
     }
 
     /**
-     * Sorts {@code keys[0..n)} ascending, moving {@code units} along, with {@code keyBits} significant
-     * key bits, using the scratch arrays (same length); then adds up equal keys. Returns the number of
-     * records left, in {@code keys}/{@code units}.
+     * Sorts the first {@code n} records of {@code records} — record i is the key at {@code 2i} and its
+     * units at {@code 2i + 1}, side by side so that a radix pass moves each record with one write stream
+     * per bucket — ascending by key, with {@code keyBits} significant key bits, using {@code scratch}
+     * (same length); then adds up equal keys. Returns the number of records left, in {@code records}.
      */
-    public static int sortAndCombine(long[] keys, long[] units, int n, int keyBits, long[] scratchKeys,
-                                     long[] scratchUnits) {
+    public static int sortAndCombine(long[] records, int n, int keyBits, long[] scratch) {
         if (n == 0) {
             return 0;
         }
-        long[] k = keys;
-        long[] u = units;
-        long[] k2 = scratchKeys;
-        long[] u2 = scratchUnits;
+        long[] from = records;
+        long[] to = scratch;
         int passes = Math.max(1, (keyBits + MAX_DIGIT - 1) / MAX_DIGIT);
         int digit = (keyBits + passes - 1) / passes;
         int buckets = 1 << digit;
         int mask = buckets - 1;
         int[][] counts = new int[passes][buckets];
         for (int i = 0; i < n; i++) { // all histograms in one read of the keys
-            long key = k[i];
+            long key = from[2 * i];
             for (int p = 0; p < passes; p++) {
                 counts[p][(int) (key >>> (p * digit)) & mask]++;
             }
@@ -62,36 +60,33 @@ public final class PairRuns {
             if (trivial) {
                 continue;
             }
-            for (int i = 0; i < n; i++) {
-                long key = k[i];
-                int d = count[(int) (key >>> shift) & mask]++;
-                k2[d] = key;
-                u2[d] = u[i];
+            for (int i = 0; i < 2 * n; i += 2) {
+                long key = from[i];
+                int d = 2 * count[(int) (key >>> shift) & mask]++;
+                to[d] = key;
+                to[d + 1] = from[i + 1];
             }
-            long[] t = k;
-            k = k2;
-            k2 = t;
-            t = u;
-            u = u2;
-            u2 = t;
+            long[] t = from;
+            from = to;
+            to = t;
         }
-        // combine into the caller's arrays
+        // combine into the caller's array
         int out = 0;
-        long current = k[0];
-        long sum = u[0];
-        for (int i = 1; i < n; i++) {
-            if (k[i] == current) {
-                sum = Math.addExact(sum, u[i]);
+        long current = from[0];
+        long sum = from[1];
+        for (int i = 2; i < 2 * n; i += 2) {
+            if (from[i] == current) {
+                sum = Math.addExact(sum, from[i + 1]);
             } else {
-                keys[out] = current;
-                units[out++] = sum;
-                current = k[i];
-                sum = u[i];
+                records[out++] = current;
+                records[out++] = sum;
+                current = from[i];
+                sum = from[i + 1];
             }
         }
-        keys[out] = current;
-        units[out++] = sum;
-        return out;
+        records[out++] = current;
+        records[out++] = sum;
+        return out / 2;
     }
 
     /** A growable byte buffer of varint-encoded, delta-keyed records. */

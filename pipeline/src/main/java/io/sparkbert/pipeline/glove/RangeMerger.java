@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RangeMerger {
     private static final Logger LOG = LoggerFactory.getLogger(RangeMerger.class);
-    /** Records per block of a spilled run (a block is one encoded chunk, length-prefixed). */
-    private static final int SPILL_BLOCK_BYTES = 1 << 20;
+    /** Bytes of a block of a spilled run (one encoded chunk, length-prefixed; as small as the map's chunks). */
+    private static final int SPILL_BLOCK_BYTES = 1 << 18;
 
     /** Receives the final records. */
     @FunctionalInterface

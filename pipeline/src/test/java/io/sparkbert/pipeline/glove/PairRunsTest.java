@@ -28,27 +28,27 @@ class PairRunsTest {
         Random random = new Random(7);
         for (int keyBits : new int[] {1, 11, 12, 23, 34, 40}) {
             int n = 5000;
-            long[] keys = new long[n];
-            long[] units = new long[n];
+            long[] records = new long[2 * n]; // key, units, key, units, ...
             TreeMap<Long, Long> truth = new TreeMap<>();
             long[] pool = new long[1500]; // keys of keyBits bits, many repeated
             for (int i = 0; i < pool.length; i++) {
                 pool[i] = random.nextLong() & ((1L << keyBits) - 1);
             }
             for (int i = 0; i < n; i++) {
-                keys[i] = pool[random.nextInt(pool.length)];
-                units[i] = 1 + random.nextInt(1000);
-                truth.merge(keys[i], units[i], Long::sum);
+                records[2 * i] = pool[random.nextInt(pool.length)];
+                records[2 * i + 1] = 1 + random.nextInt(1000);
+                truth.merge(records[2 * i], records[2 * i + 1], Long::sum);
             }
-            int m = PairRuns.sortAndCombine(keys, units, n, keyBits, new long[n], new long[n]);
+            int m = PairRuns.sortAndCombine(records, n, keyBits, new long[2 * n]);
             assertEquals(truth.size(), m, "bits " + keyBits);
             int i = 0;
             for (Map.Entry<Long, Long> e : truth.entrySet()) {
-                assertEquals(e.getKey(), keys[i], "bits " + keyBits + " record " + i);
-                assertEquals(e.getValue(), units[i++]);
+                assertEquals(e.getKey(), records[2 * i], "bits " + keyBits + " record " + i);
+                assertEquals(e.getValue(), records[2 * i + 1]);
+                i++;
             }
         }
-        assertEquals(0, PairRuns.sortAndCombine(new long[0], new long[0], 0, 8, new long[0], new long[0]));
+        assertEquals(0, PairRuns.sortAndCombine(new long[0], 0, 8, new long[0]));
     }
 
     @Test
