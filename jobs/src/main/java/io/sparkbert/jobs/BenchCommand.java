@@ -323,6 +323,11 @@ final class BenchCommand implements Runnable {
         @Option(names = "--peer-dir", paramLabel = "DIR", description = "Directory with GloVe's vocab_count, cooccur.")
         Path peerDir;
 
+        @Option(names = "--runs", paramLabel = "N",
+                description = "Runs of each tool, alternating (ours, C, ours, C, ...); the ratio is the median of the "
+                        + "runs' ratios, which a machine whose speed drifts needs.")
+        int runs;
+
         @Mixin
         ConfigOption config;
 
@@ -363,54 +368,86 @@ final class BenchCommand implements Runnable {
                 double mb = Files.size(corpus) / 1e6;
                 System.out.printf(Locale.ROOT, "bench cooccur: %.1f MB, %s, window %d%n", mb, what, window);
 
-                Path ours = work.resolve("ours");
-                List<String> command = new ArrayList<>(List.of(javaExecutable()));
-                command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                        .filter(a -> !a.startsWith("-Xmx") && !a.startsWith("-agentlib") && !a.startsWith("-XX:StartFlight"))
-                        .toList());
-                command.add("-Xmx" + driverMemory);
-                command.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkBert.class.getName(),
-                        "cooccur", "--master", master, "--input", corpus.toString(), "--output", ours.toString(),
-                        "--window", Integer.toString(window), "--min-count", "5"));
-                Run run = Run.of(command, null, work.resolve("ours.log"));
-                if (run.exitCode() != 0) {
-                    throw new SparkBert.UserError("our cooccur failed (exit " + run.exitCode() + "):\n"
-                            + Files.readString(work.resolve("ours.log")));
+                if (runs < 1) {
+                    throw new SparkBert.UserError("--runs must be at least 1: " + runs);
                 }
-                var report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ours.resolve("report.json")
-                        .toFile());
-                long tokens = report.get("tokens").asLong();
-                long pairs = report.get("non_zero_pairs").asLong();
-                System.out.printf(Locale.ROOT, "bench cooccur: %,d tokens, vocabulary %,d, %,d non-zero pairs%n", tokens,
-                        report.get("vocab_size").asLong(), pairs);
-                print("ours (whole command, " + master + ")", run, tokens, pairs);
-                if (peerDir != null) {
-                    Path vocab = work.resolve("peer.vocab.txt");
-                    Path cooc = work.resolve("peer.bin");
-                    Run counting = Run.of(List.of(peerDir.resolve("vocab_count").toString(), "-min-count", "5",
-                            "-verbose", "0"), corpus, vocab);
-                    Run pairing = Run.of(List.of(peerDir.resolve("cooccur").toString(), "-window-size",
-                            Integer.toString(window), "-symmetric", "1", "-verbose", "0", "-vocab-file", vocab.toString(),
-                            "-overflow-file", work.resolve("overflow").toString()), corpus, cooc);
-                    if (counting.exitCode() != 0 || pairing.exitCode() != 0) {
-                        throw new SparkBert.UserError("GloVe's tools failed (exit " + counting.exitCode() + ", "
-                                + pairing.exitCode() + ")");
+                List<Double> ratios = new ArrayList<>();
+                for (int round = 1; round <= runs; round++) {
+                    if (runs > 1) {
+                        System.out.printf(Locale.ROOT, "run %d of %d%n", round, runs);
                     }
-                    Run peer = new Run(0, counting.seconds() + pairing.seconds(),
-                            Math.max(counting.peakBytes(), pairing.peakBytes()));
-                    print("GloVe's C vocab_count + cooccur (one thread)", peer, tokens, pairs);
-                    boolean sameVocab = java.util.Arrays.equals(Files.readAllBytes(vocab),
-                            Files.readAllBytes(ours.resolve("vocab.txt")));
-                    double[] diff = compareRecords(ours.resolve("cooccurrence.bin"), cooc);
-                    System.out.printf(Locale.ROOT, "bench cooccur: ours / C wall = %.2f; vocab.txt identical: %s; "
-                                    + "records: ours %,d, C %,d, same pairs in the same order: %s, largest relative "
-                                    + "difference of a value %.1e%n", run.seconds() / peer.seconds(), sameVocab, pairs,
-                            Files.size(cooc) / 16, diff[0] == 0, diff[1]);
+                    Path ours = work.resolve("ours");
+                    if (Files.exists(ours)) {
+                        deleteRecursively(ours);
+                    }
+                    Run run = runOurs(corpus, ours, work);
+                    var report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ours.resolve("report.json")
+                            .toFile());
+                    long tokens = report.get("tokens").asLong();
+                    long pairs = report.get("non_zero_pairs").asLong();
+                    if (round == 1) {
+                        System.out.printf(Locale.ROOT, "bench cooccur: %,d tokens, vocabulary %,d, %,d non-zero pairs%n",
+                                tokens, report.get("vocab_size").asLong(), pairs);
+                    }
+                    print("ours (whole command, " + master + ")", run, tokens, pairs);
+                    if (peerDir != null) {
+                        Run peer = runPeer(corpus, work);
+                        print("GloVe's C vocab_count + cooccur (one thread)", peer, tokens, pairs);
+                        Path cooc = work.resolve("peer.bin");
+                        boolean sameVocab = java.util.Arrays.equals(Files.readAllBytes(work.resolve("peer.vocab.txt")),
+                                Files.readAllBytes(ours.resolve("vocab.txt")));
+                        double[] diff = compareRecords(ours.resolve("cooccurrence.bin"), cooc);
+                        ratios.add(run.seconds() / peer.seconds());
+                        System.out.printf(Locale.ROOT, "bench cooccur: ours / C wall = %.2f; vocab.txt identical: %s; "
+                                        + "records: ours %,d, C %,d, same pairs in the same order: %s, largest relative "
+                                        + "difference of a value %.1e%n", run.seconds() / peer.seconds(), sameVocab, pairs,
+                                Files.size(cooc) / 16, diff[0] == 0, diff[1]);
+                    }
+                }
+                if (ratios.size() > 1) {
+                    List<Double> sorted = ratios.stream().sorted().toList();
+                    int n = sorted.size();
+                    double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+                    System.out.printf(Locale.ROOT, "bench cooccur: ours / C wall over %d alternating runs: median %.2f "
+                            + "(min %.2f, max %.2f)%n", n, median, sorted.get(0), sorted.get(n - 1));
                 }
                 return 0;
             } finally {
                 deleteRecursively(work);
             }
+        }
+
+        /** Our whole cooccur command in a child JVM with this JVM's flags (the launcher's). */
+        private Run runOurs(Path corpus, Path ours, Path work) throws Exception {
+            List<String> command = new ArrayList<>(List.of(javaExecutable()));
+            command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                    .filter(a -> !a.startsWith("-Xmx") && !a.startsWith("-agentlib") && !a.startsWith("-XX:StartFlight"))
+                    .toList());
+            command.add("-Xmx" + driverMemory);
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkBert.class.getName(),
+                    "cooccur", "--master", master, "--input", corpus.toString(), "--output", ours.toString(),
+                    "--window", Integer.toString(window), "--min-count", "5"));
+            Run run = Run.of(command, null, work.resolve("ours.log"));
+            if (run.exitCode() != 0) {
+                throw new SparkBert.UserError("our cooccur failed (exit " + run.exitCode() + "):\n"
+                        + Files.readString(work.resolve("ours.log")));
+            }
+            return run;
+        }
+
+        /** GloVe's vocab_count then cooccur, as its demo.sh runs them; wall and peak of the two. */
+        private Run runPeer(Path corpus, Path work) throws Exception {
+            Path vocab = work.resolve("peer.vocab.txt");
+            Run counting = Run.of(List.of(peerDir.resolve("vocab_count").toString(), "-min-count", "5",
+                    "-verbose", "0"), corpus, vocab);
+            Run pairing = Run.of(List.of(peerDir.resolve("cooccur").toString(), "-window-size",
+                    Integer.toString(window), "-symmetric", "1", "-verbose", "0", "-vocab-file", vocab.toString(),
+                    "-overflow-file", work.resolve("overflow").toString()), corpus, work.resolve("peer.bin"));
+            if (counting.exitCode() != 0 || pairing.exitCode() != 0) {
+                throw new SparkBert.UserError("GloVe's tools failed (exit " + counting.exitCode() + ", "
+                        + pairing.exitCode() + ")");
+            }
+            return new Run(0, counting.seconds() + pairing.seconds(), Math.max(counting.peakBytes(), pairing.peakBytes()));
         }
 
         private static void print(String who, Run run, long tokens, long pairs) {
