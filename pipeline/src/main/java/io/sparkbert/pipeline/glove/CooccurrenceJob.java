@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
@@ -514,8 +516,7 @@ public final class CooccurrenceJob {
         long mask = (1L << w2Bits) - 1;
         long[] totals = new long[1];
         long pairs;
-        byte[] buffer = new byte[1 << 16];
-        int[] used = new int[1];
+        ByteBuffer records = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN); // GloveOutput's way
         try (OutputStream out = fs.create(bin, true);
              PairParquetWriter rows = new PairParquetWriter(new BufferedOutputStream(fs.create(parquet, true),
                      1 << 20))) {
@@ -524,33 +525,17 @@ public final class CooccurrenceJob {
                 int w2 = (int) (key & mask);
                 double value = units / scale;
                 totals[0] = Math.addExact(totals[0], units);
-                int p = used[0];
-                if (p == buffer.length) {
-                    out.write(buffer, 0, p);
-                    p = 0;
+                if (!records.hasRemaining()) {
+                    out.write(records.array(), 0, records.position());
+                    records.clear();
                 }
-                putIntLe(buffer, p, w1);
-                putIntLe(buffer, p + 4, w2);
-                putLongLe(buffer, p + 8, Double.doubleToRawLongBits(value));
-                used[0] = p + 16;
+                records.putInt(w1).putInt(w2).putDouble(value);
                 rows.write(w1, w2, value);
             });
-            out.write(buffer, 0, used[0]);
+            out.write(records.array(), 0, records.position());
         }
         LOG.info("Range {}: {} pairs, {} sorted runs spilled, {} s", index, pairs, spilled, seconds(started));
         return List.of(new RangeSummary(index, pairs, totals[0], spilled)).iterator();
-    }
-
-    private static void putIntLe(byte[] b, int p, int v) {
-        b[p] = (byte) v;
-        b[p + 1] = (byte) (v >>> 8);
-        b[p + 2] = (byte) (v >>> 16);
-        b[p + 3] = (byte) (v >>> 24);
-    }
-
-    private static void putLongLe(byte[] b, int p, long v) {
-        putIntLe(b, p, (int) v);
-        putIntLe(b, p + 4, (int) (v >>> 32));
     }
 
     /** A scratch file in Spark's local directories (removed with them), for a spilled sorted run. */

@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +43,8 @@ public final class PairParquetWriter implements Closeable {
 
     private final OutputStream out;
     private long position;
-    private final byte[][] pages = new byte[3][];
+    /** The current page of each column: its values, little-endian. */
+    private final ByteBuffer[] pages = new ByteBuffer[3];
     private final ByteArrayOutputStream[] chunks = new ByteArrayOutputStream[3];
     private final long[] chunkUncompressed = new long[3];
     private byte[] compressed;
@@ -54,7 +57,7 @@ public final class PairParquetWriter implements Closeable {
     public PairParquetWriter(OutputStream out) throws IOException {
         this.out = out;
         for (int c = 0; c < 3; c++) {
-            pages[c] = new byte[PAGE_ROWS * WIDTHS[c]];
+            pages[c] = ByteBuffer.allocate(PAGE_ROWS * WIDTHS[c]).order(ByteOrder.LITTLE_ENDIAN);
             chunks[c] = new ByteArrayOutputStream(1 << 20);
         }
         compressed = new byte[Snappy.maxCompressedLength(PAGE_ROWS * 8)];
@@ -62,22 +65,12 @@ public final class PairParquetWriter implements Closeable {
     }
 
     public void write(int word1, int word2, double value) throws IOException {
-        int p = pageRows * 4;
-        putIntLe(pages[0], p, word1);
-        putIntLe(pages[1], p, word2);
-        long bits = Double.doubleToRawLongBits(value);
-        putIntLe(pages[2], 2 * p, (int) bits);
-        putIntLe(pages[2], 2 * p + 4, (int) (bits >>> 32));
+        pages[0].putInt(word1);
+        pages[1].putInt(word2);
+        pages[2].putDouble(value);
         if (++pageRows == PAGE_ROWS) {
             flushPage();
         }
-    }
-
-    static void putIntLe(byte[] b, int p, int v) {
-        b[p] = (byte) v;
-        b[p + 1] = (byte) (v >>> 8);
-        b[p + 2] = (byte) (v >>> 16);
-        b[p + 3] = (byte) (v >>> 24);
     }
 
     private void flushPage() throws IOException {
@@ -86,7 +79,8 @@ public final class PairParquetWriter implements Closeable {
         }
         for (int c = 0; c < 3; c++) {
             int length = pageRows * WIDTHS[c];
-            int size = Snappy.compress(pages[c], 0, length, compressed, 0);
+            int size = Snappy.compress(pages[c].array(), 0, length, compressed, 0);
+            pages[c].clear();
             PageHeader header = new PageHeader(PageType.DATA_PAGE, length, size);
             header.setData_page_header(new DataPageHeader(pageRows, Encoding.PLAIN, Encoding.RLE, Encoding.RLE));
             int before = chunks[c].size();
@@ -153,9 +147,7 @@ public final class PairParquetWriter implements Closeable {
             ByteArrayOutputStream footer = new ByteArrayOutputStream();
             Util.writeFileMetaData(meta, footer);
             write(footer.toByteArray());
-            byte[] length = new byte[4];
-            putIntLe(length, 0, footer.size());
-            write(length);
+            write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(footer.size()).array());
             write("PAR1".getBytes(StandardCharsets.US_ASCII));
         } finally {
             out.close();

@@ -50,16 +50,19 @@ public final class WordTable {
 
     /** The index of a word, or -1. */
     public int find(byte[] bytes, int offset, int length) {
-        int h = hash(bytes, offset, length);
-        long head = head(bytes, offset, length);
+        return slots[slot(bytes, offset, length, hash(bytes, offset, length), head(bytes, offset, length))] - 1;
+    }
+
+    /** The slot holding a word, or the empty slot where it would go. */
+    private int slot(byte[] bytes, int offset, int length, int h, long head) {
         for (int s = h & mask; ; s = (s + 1) & mask) {
             int entry = slots[s];
             if (entry == 0) {
-                return -1;
+                return s;
             }
             int index = entry - 1;
             if (hashes[index] == h && heads[index] == head && equal(index, bytes, offset, length)) {
-                return index;
+                return s;
             }
         }
     }
@@ -68,17 +71,10 @@ public final class WordTable {
     public int add(byte[] bytes, int offset, int length, long count) {
         int h = hash(bytes, offset, length);
         long head = head(bytes, offset, length);
-        int s = h & mask;
-        for (; ; s = (s + 1) & mask) {
-            int entry = slots[s];
-            if (entry == 0) {
-                break;
-            }
-            int index = entry - 1;
-            if (hashes[index] == h && heads[index] == head && equal(index, bytes, offset, length)) {
-                counts[index] += count;
-                return index;
-            }
+        int s = slot(bytes, offset, length, h, head);
+        if (slots[s] != 0) {
+            counts[slots[s] - 1] += count;
+            return slots[s] - 1;
         }
         int index = size++;
         if (index == offsets.length) {
