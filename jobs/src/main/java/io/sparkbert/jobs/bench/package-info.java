@@ -1,0 +1,15 @@
+/**
+ * The reference peer of {@code bench pretrain}: our BERT pretraining re-written in DJL on its PyTorch engine
+ * (bench/test-only; DJL is {@code provided}, on the launcher's classpath and not in the cluster jar).
+ *
+ * <ul>
+ *   <li>{@link io.sparkbert.jobs.bench.TorchBert}: the model, parameters under HF's BertForPreTraining names;</li>
+ *   <li>{@link io.sparkbert.jobs.bench.TorchAdamW}: DL4J M2.1's AdamW + clipping + schedule, formula for formula;</li>
+ *   <li>{@link io.sparkbert.jobs.bench.PeerData}: the batches {@code pretrain --workers 1} trains and evaluates;</li>
+ *   <li>{@link io.sparkbert.jobs.bench.PeerCheckpoint}: parameters and Adam state to one safetensors file;</li>
+ *   <li>{@link io.sparkbert.jobs.bench.PeerPretrain}: the child-process main (command line in its comment).</li>
+ * </ul>
+ *
+ * TorchBertTest proves model and optimizer equal to ours (same losses, same parameters after three steps).
+ */
+package io.sparkbert.jobs.bench;
