@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
         description = "Throughput benchmarks against reference peers (run through bin/sparkbert: the peers are not "
                 + "in the cluster jar).",
         subcommands = {BenchCommand.Tokenize.class, BenchCommand.Preprocess.class, BenchCommand.Cooccur.class,
-            BenchCommand.Attention.class})
+            BenchCommand.Attention.class, BenchPretrain.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -488,7 +488,13 @@ final class BenchCommand implements Runnable {
         /** A finished child process: exit code, wall seconds, peak resident memory (VmHWM, polled). */
         record Run(int exitCode, double seconds, long peakBytes) {
             static Run of(List<String> command, Path stdin, Path stdout) throws Exception {
+                return of(command, stdin, stdout, List.of());
+            }
+
+            /** Runs {@code command} without the environment variables {@code unset}. */
+            static Run of(List<String> command, Path stdin, Path stdout, List<String> unset) throws Exception {
                 ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(stdin == null);
+                unset.forEach(builder.environment()::remove);
                 if (stdin != null) {
                     builder.redirectInput(stdin.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
                 }

@@ -261,9 +261,9 @@ final class DemoCommand implements Callable<Integer> {
         int plannedSteps = new RunDirectory(out.run).runDescription().map(d -> d.path("settings").path("steps").asInt())
                 .orElse(0);
         int lastStep = stepLines.isEmpty() ? 0 : stepLines.get(stepLines.size() - 1).path("step").asInt();
-        // every round trains the same number of samples, so the overall rate is the harmonic mean of the rounds'
-        double inverseRates = stepLines.stream().mapToDouble(l -> 1 / l.path("samples_per_sec").asDouble()).sum();
-        double samplesPerSecond = stepLines.isEmpty() ? Double.NaN : stepLines.size() / inverseRates;
+        // a step line's rate is over the wall time of the training loop so far: the last one covers the run
+        double samplesPerSecond = stepLines.isEmpty() ? Double.NaN
+                : stepLines.get(stepLines.size() - 1).path("samples_per_sec").asDouble();
         long safetensors = Files.size(out.hf.resolve(HuggingFaceCheckpoint.WEIGHTS));
         List<Double> costs = new ArrayList<>();
         glove.path("cost_per_iteration").forEach(c -> costs.add(c.asDouble()));

@@ -4,6 +4,7 @@ import io.sparkbert.model.train.Evaluation;
 import io.sparkbert.model.train.PretrainConfig;
 import io.sparkbert.model.train.Pretrainer;
 import io.sparkbert.model.train.RunDirectory;
+import io.sparkbert.model.train.Throughput;
 import io.sparkbert.pipeline.corpus.CorpusPaths;
 import io.sparkbert.pipeline.util.OutputLock;
 import java.nio.file.Files;
@@ -153,10 +154,13 @@ final class PretrainCommand implements Callable<Integer> {
             List<String> evalDirs = evalData == null || evalData.isBlank() ? List.of() : CorpusPaths.split(evalData);
             Pretrainer.Summary s = new Pretrainer(spark, cfg, output).run(CorpusPaths.split(data), evalDirs, source);
             Evaluation e = s.lastEvaluation();
-            System.err.printf(Locale.ROOT, "pretrain: step %d/%d%s%s, %.1f s training, %.1f samples/s, %.0f tokens/s%n",
+            Throughput t = s.throughput();
+            System.err.printf(Locale.ROOT, "pretrain: step %d/%d%s%s, %.1f s training loop, %.1f samples/s, "
+                            + "%.0f tokens/s over wall time (%.1f samples/s inside optimizer steps, %.1f%% of the "
+                            + "loop outside them)%n",
                     s.step(), s.steps(), s.finished() ? " (finished)" : " (stopped; rerun to continue)",
-                    s.resumed() ? ", resumed from step " + s.resumedStep() : "", s.trainSeconds(), s.samplesPerSecond(),
-                    s.tokensPerSecond());
+                    s.resumed() ? ", resumed from step " + s.resumedStep() : "", t.wallSeconds(),
+                    t.samplesPerSecond(), t.tokensPerSecond(), t.stepSamplesPerSecond(), 100 * t.outsideStepsShare());
             if (e != null) {
                 System.err.printf(Locale.ROOT, "  held-out: MLM accuracy %.4f (unigram baseline %.4f, %.2fx), MLM loss "
                                 + "%.4f, NSP accuracy %.4f, NSP loss %.4f on %d samples%n", e.mlmAccuracy(),

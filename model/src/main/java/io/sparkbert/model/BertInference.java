@@ -33,13 +33,25 @@ public final class BertInference {
     private final int vocabSize;
 
     public BertInference(Checkpoint.Loaded checkpoint) {
-        ComputationGraph trained = checkpoint.graph();
+        this(checkpoint.graph());
+    }
+
+    /** Inference with the current parameters of a network built by {@link BertModel}. */
+    public BertInference(ComputationGraph trained) {
         BertPretrainingLayer layer = BertModel.layer(trained);
         this.seqLen = layer.seqLen();
         this.maxPredictions = layer.maxPredictions();
         this.vocabSize = layer.bertConfig().vocabSize();
         this.graph = BertPretraining.create(layer.bertConfig().withoutDropout(), seqLen, maxPredictions, false,
                 layer.seed(), DataType.FLOAT);
+        load(trained);
+    }
+
+    /**
+     * Copies the current parameters of {@code trained} (a network of the same configuration) into this
+     * graph: evaluation during training refreshes one inference graph instead of building a new one.
+     */
+    public void load(ComputationGraph trained) {
         Map<String, INDArray> table = trained.getLayer(BertModel.LAYER).paramTable();
         for (SDVariable variable : graph.sd().variables()) {
             if (variable.isPlaceHolder() || variable.getVariableType() != org.nd4j.autodiff.samediff.VariableType.VARIABLE) {
@@ -47,9 +59,10 @@ public final class BertInference {
             }
             INDArray value = table.get(BertPretrainingLayer.paramKey(variable.name()));
             if (value == null) {
-                throw new IllegalStateException("the checkpoint has no parameter for " + variable.name());
+                throw new IllegalStateException("the network has no parameter for " + variable.name());
             }
-            variable.setArray(value.castTo(DataType.FLOAT).reshape(variable.getArr().shape()).dup());
+            INDArray target = variable.getArr();
+            target.assign(value.castTo(DataType.FLOAT).reshape(target.shape()));
         }
     }
 

@@ -1,12 +1,9 @@
 package io.sparkbert.model.train;
 
-import io.sparkbert.model.BertModel;
+import io.sparkbert.model.BertInference;
 import java.util.List;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.MultiDataSet;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Held-out metrics, weighted as Google's {@code run_pretraining.py} {@code metric_fn} does:
@@ -18,13 +15,13 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * eval_nsp_loss     = mean over samples of −log softmax(nsp_logits)[label]
  * </pre>
  *
- * Computed on the driver in double precision from the network's logits (dropout-free copy).
+ * Computed on the driver in double precision from the network's logits (dropout off, {@link BertInference}).
  */
 public record Evaluation(double mlmLoss, double mlmAccuracy, double nspLoss, double nspAccuracy, double maskedTokens,
                          long samples) {
 
-    /** Evaluates {@code inferenceGraph} (see {@link BertModel#forInference}) on the batches. */
-    public static Evaluation run(ComputationGraph inferenceGraph, List<SampleBatch> batches, DataType dataType) {
+    /** Evaluates the network behind {@code model} (dropout off) on the batches. */
+    public static Evaluation run(BertInference model, List<SampleBatch> batches) {
         double weightSum = 0;
         double mlmNll = 0;
         double mlmCorrect = 0;
@@ -32,24 +29,30 @@ public record Evaluation(double mlmLoss, double mlmAccuracy, double nspLoss, dou
         long nspCorrect = 0;
         long samples = 0;
         for (SampleBatch batch : batches) {
-            MultiDataSet mds = batch.toMultiDataSet(dataType);
-            BertModel.Outputs out = BertModel.output(inferenceGraph, mds.getFeatures());
-            INDArray mlm = out.mlmLogits().castTo(DataType.DOUBLE);     // [B, P, V]
-            INDArray nsp = out.nspLogits().castTo(DataType.DOUBLE);     // [B, 2]
+            BertInference.Outputs out = model.run(Nd4j.createFromArray(batch.inputIds()),
+                    Nd4j.createFromArray(batch.tokenTypeIds()), Nd4j.createFromArray(batch.attentionMask()),
+                    Nd4j.createFromArray(batch.maskedLmPositions()));
+            float[] mlm = out.mlmLogits().castTo(DataType.FLOAT).dup('c').data().asFloat();     // [B, P, V]
+            float[] nsp = out.nspLogits().castTo(DataType.FLOAT).dup('c').data().asFloat();     // [B, 2]
+            int predictions = (int) out.mlmLogits().size(1);
+            int vocab = (int) out.mlmLogits().size(2);
+            double[] row = new double[vocab];
             for (int b = 0; b < batch.size(); b++) {
                 for (int p = 0; p < batch.maskedLmIds()[b].length; p++) {
                     double w = batch.maskedLmWeights()[b][p];
                     if (w == 0) {
                         continue;
                     }
-                    double[] row = mlm.get(NDArrayIndex.point(b), NDArrayIndex.point(p), NDArrayIndex.all())
-                            .toDoubleVector();
+                    int offset = (b * predictions + p) * vocab;
+                    for (int v = 0; v < vocab; v++) {
+                        row[v] = mlm[offset + v];
+                    }
                     int label = batch.maskedLmIds()[b][p];
                     mlmNll += w * (logSumExp(row) - row[label]);
                     mlmCorrect += argmax(row) == label ? w : 0;
                     weightSum += w;
                 }
-                double[] pair = {nsp.getDouble(b, 0), nsp.getDouble(b, 1)};
+                double[] pair = {nsp[2 * b], nsp[2 * b + 1]};
                 int label = batch.nextSentenceLabel()[b];
                 nspNll += logSumExp(pair) - pair[label];
                 nspCorrect += argmax(pair) == label ? 1 : 0;

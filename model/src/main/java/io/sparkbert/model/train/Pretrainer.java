@@ -3,6 +3,7 @@ package io.sparkbert.model.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkbert.model.BertConfig;
+import io.sparkbert.model.BertInference;
 import io.sparkbert.model.BertModel;
 import io.sparkbert.model.BertPretrainingLayer;
 import io.sparkbert.model.Optimizer;
@@ -87,8 +88,8 @@ public final class Pretrainer {
 
     /** What a finished (or stopped) run reports. */
     public record Summary(int step, int steps, boolean finished, boolean resumed, int resumedStep,
-                          Evaluation lastEvaluation, double unigramBaseline, double samplesPerSecond,
-                          double tokensPerSecond, Path lastCheckpoint, double trainSeconds) {
+                          Evaluation lastEvaluation, double unigramBaseline, Throughput throughput,
+                          Path lastCheckpoint) {
     }
 
     private final SparkSession spark;
@@ -148,7 +149,8 @@ public final class Pretrainer {
             run.truncateMetrics(step);
             if (step >= totalSteps) {
                 LOG.info("run {} already finished at step {}; nothing to do", run.path(), step);
-                return new Summary(step, totalSteps, true, true, step, null, readBaseline(), 0, 0, latest, 0);
+                return new Summary(step, totalSteps, true, true, step, null, readBaseline(), new Throughput(),
+                        latest);
             }
             LOG.info("resuming {} from {} (step {} of {})", run.path(), latest.getFileName(), step, totalSteps);
         } else {
@@ -189,65 +191,34 @@ public final class Pretrainer {
                 String.format(Locale.ROOT, "%.4f", baseline));
 
         Broadcast<Masker> masker = config.dynamicMasking() ? sc.broadcast(PretrainingData.masker(info)) : null;
-        CollectionAccumulator<StepHook.StepRecord> records = sc.sc().collectionAccumulator("pretrain-steps");
-        StepHook hook = new StepHook(seed, records);
-        ParameterAveragingTrainingMaster master = trainingMaster(config, hook);
-        SparkComputationGraph sparkGraph = new SparkComputationGraph(sc, graph, master);
-
-        // local[N]: the workers are threads of this JVM, and each ND4J op and BLAS call would use every core;
-        // N workers x all cores oversubscribes the machine (measured on 2 cores, bert-mini: 1.6x slower). Executors of a cluster get OMP_NUM_THREADS =
-        // spark.task.cpus from Spark itself.
-        int localWorkerThreads = sc.isLocal()
-                ? Math.max(1, Runtime.getRuntime().availableProcessors() / config.workers()) : 0;
+        RoundTrainer rounds = roundTrainer(graph);
         EpochCache epochs = new EpochCache(train, trainSamples, batchesPerEpoch, masker);
         Progress progress = new Progress(step, totalSteps);
         Evaluation lastEval = null;
+        BertInference evalModel = null;
         Path lastCheckpoint = latest;
-        double samplesPerSecond = 0;
-        double tokensPerSecond = 0;
-        long trainNanos = 0;
+        Throughput throughput = new Throughput();
         long started = System.nanoTime();
         boolean stoppedByTime = false;
         while (step < totalSteps) {
             long first = (long) step * config.workers();
-            JavaRDD<MultiDataSet> round = PretrainingData
-                    .round(epochs.covering(first, first + batchesPerRound), first, config.workers(), roundSteps)
-                    .map(b -> b.toMultiDataSet(DTYPE));
-            if (graph.getIterationCount() != step) {
-                throw new IllegalStateException("the network is at iteration " + graph.getIterationCount()
-                        + " but the run at step " + step);
-            }
-            hook.startRound(step);
-            long t0 = System.nanoTime();
-            int threads = Nd4j.getEnvironment().maxThreads();
-            int blasThreads = Nd4j.factory().blas().getMaxThreads();
-            if (localWorkerThreads > 0) {
-                Nd4j.getEnvironment().setMaxThreads(localWorkerThreads);
-                Nd4j.factory().blas().setMaxThreads(localWorkerThreads);
-            }
-            try {
-                sparkGraph.fitMultiDataSet(round);
-            } finally {
-                Nd4j.getEnvironment().setMaxThreads(threads);
-                Nd4j.factory().blas().setMaxThreads(blasThreads);
-            }
-            long roundNanos = System.nanoTime() - t0;
-            trainNanos += roundNanos;
-            List<StepHook.StepRecord> done = new ArrayList<>(records.value());
-            records.reset();
-            long roundSamples = done.stream().mapToLong(StepHook.StepRecord::samples).sum();
-            long roundTokens = done.stream().mapToLong(StepHook.StepRecord::tokens).sum();
-            samplesPerSecond = roundSamples / (roundNanos / 1e9);
-            tokensPerSecond = roundTokens / (roundNanos / 1e9);
-            List<Map<String, Object>> lines = stepLines(done, step, roundSteps, samplesPerSecond, tokensPerSecond,
-                    graph);
+            JavaRDD<SampleBatch> round = PretrainingData.round(epochs.covering(first, first + batchesPerRound), first,
+                    config.workers(), roundSteps);
+            List<StepHook.StepRecord> done = rounds.train(step, round);
+            throughput.add(done);
+            List<Map<String, Object>> lines = stepLines(done, step, roundSteps, throughput, graph);
             step += roundSteps;
-            graph = sparkGraph.getNetwork();
+            graph = rounds.network();
             boolean last = step >= totalSteps;
             stoppedByTime = !last && config.maxMinutes() > 0
                     && (System.nanoTime() - started) / 60e9 >= config.maxMinutes();
             if (crossed(step, roundSteps, config.evalEvery()) || last || stoppedByTime) {
-                lastEval = Evaluation.run(BertModel.forInference(graph), evalBatches, DTYPE);
+                if (evalModel == null) {
+                    evalModel = new BertInference(graph);
+                } else {
+                    evalModel.load(graph);
+                }
+                lastEval = Evaluation.run(evalModel, evalBatches);
                 Map<String, Object> evalLine = new LinkedHashMap<>();
                 evalLine.put("step", step);
                 evalLine.put("eval_mlm_loss", lastEval.mlmLoss());
@@ -258,7 +229,8 @@ public final class Pretrainer {
                 lines.add(evalLine);
             }
             run.appendMetrics(lines);
-            progress.report(step, lines.get(roundSteps - 1), lastEval, samplesPerSecond, tokensPerSecond);
+            throughput.endRound();
+            progress.report(step, lines.get(roundSteps - 1), lastEval, throughput);
             if (lastEval != null && lines.size() > roundSteps) {
                 run.writeText(RunDirectory.CURVES, Curves.svg(run.readMetrics(), baseline,
                         "sparkbert pretrain: " + run.path().getFileName()));
@@ -278,7 +250,22 @@ public final class Pretrainer {
         epochs.release();
         train.unpersist();
         return new Summary(step, totalSteps, step >= totalSteps, resumed, resumedStep, lastEval, baseline,
-                samplesPerSecond, tokensPerSecond, lastCheckpoint, trainNanos / 1e9);
+                throughput, lastCheckpoint);
+    }
+
+    /** One worker trains in the driver; two or more are DL4J's parameter-averaging workers on Spark. */
+    private RoundTrainer roundTrainer(ComputationGraph graph) {
+        if (config.workers() == 1) {
+            int threads = sc.isLocal() ? sc.defaultParallelism() : Runtime.getRuntime().availableProcessors();
+            LOG.info("one worker: training in the driver with {} thread(s) per op, no parameter averaging", threads);
+            return new DriverRounds(graph, config.seed(), threads);
+        }
+        CollectionAccumulator<StepHook.StepRecord> records = sc.sc().collectionAccumulator("pretrain-steps");
+        StepHook hook = new StepHook(config.seed(), records);
+        SparkComputationGraph sparkGraph = new SparkComputationGraph(sc, graph, trainingMaster(config, hook));
+        int localWorkerThreads = sc.isLocal()
+                ? Math.max(1, Runtime.getRuntime().availableProcessors() / config.workers()) : 0;
+        return new SparkRounds(sparkGraph, hook, records, localWorkerThreads);
     }
 
     /**
@@ -305,8 +292,7 @@ public final class Pretrainer {
 
     /** The metric lines of one round: per step, the mean over workers of their losses. */
     private List<Map<String, Object>> stepLines(List<StepHook.StepRecord> records, int firstStep, int roundSteps,
-                                                double samplesPerSecond, double tokensPerSecond,
-                                                ComputationGraph graph) {
+                                                Throughput throughput, ComputationGraph graph) {
         TreeMap<Integer, List<StepHook.StepRecord>> byStep = new TreeMap<>();
         for (StepHook.StepRecord r : records) {
             byStep.computeIfAbsent(r.step(), k -> new ArrayList<>()).add(r);
@@ -328,8 +314,9 @@ public final class Pretrainer {
             line.put("loss", rs.stream().mapToDouble(StepHook.StepRecord::loss).sum() / rs.size());
             line.put("mlm_loss", rs.stream().mapToDouble(StepHook.StepRecord::mlmLoss).sum() / rs.size());
             line.put("nsp_loss", rs.stream().mapToDouble(StepHook.StepRecord::nspLoss).sum() / rs.size());
-            line.put("samples_per_sec", samplesPerSecond);
-            line.put("tokens_per_sec", tokensPerSecond);
+            line.put("samples_per_sec", throughput.samplesPerSecond());
+            line.put("tokens_per_sec", throughput.tokensPerSecond());
+            line.put("step_samples_per_sec", throughput.stepSamplesPerSecond());
             lines.add(line);
         }
         return lines;
@@ -562,17 +549,17 @@ public final class Pretrainer {
             this.totalSteps = totalSteps;
         }
 
-        void report(int step, Map<String, Object> line, Evaluation eval, double samplesPerSecond,
-                    double tokensPerSecond) {
+        void report(int step, Map<String, Object> line, Evaluation eval, Throughput throughput) {
             double seconds = (System.nanoTime() - start) / 1e9;
             double stepsPerSecond = (step - firstStep) / seconds;
             double eta = (totalSteps - step) / Math.max(stepsPerSecond, 1e-9);
             String evalText = eval == null ? "" : String.format(Locale.ROOT,
                     " | held-out MLM acc %.4f NSP acc %.4f", eval.mlmAccuracy(), eval.nspAccuracy());
             LOG.info(String.format(Locale.ROOT, "step %d/%d  loss %.4f (mlm %.4f nsp %.4f)  lr %.2e  %.2f steps/s  "
-                            + "%.1f samples/s  %.0f tokens/s  ETA %s%s", step, totalSteps, (Double) line.get("loss"),
-                    (Double) line.get("mlm_loss"), (Double) line.get("nsp_loss"), (Double) line.get("lr"),
-                    stepsPerSecond, samplesPerSecond, tokensPerSecond, eta(eta), evalText));
+                            + "%.1f samples/s  %.0f tokens/s (wall; %.1f samples/s inside steps)  ETA %s%s", step,
+                    totalSteps, (Double) line.get("loss"), (Double) line.get("mlm_loss"), (Double) line.get("nsp_loss"),
+                    (Double) line.get("lr"), stepsPerSecond, throughput.samplesPerSecond(),
+                    throughput.tokensPerSecond(), throughput.stepSamplesPerSecond(), eta(eta), evalText));
         }
 
         private static String eta(double seconds) {

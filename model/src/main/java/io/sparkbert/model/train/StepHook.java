@@ -28,20 +28,21 @@ import org.nd4j.linalg.factory.Nd4j;
  *       leave its first steps and Adam's bias correction would restart each round. The driver sets
  *       {@link #startRound} before each round; the hook travels to the workers with each round's job.</li>
  *   <li>after the step, records the step's losses (from the one graph execution that made the gradient,
- *       {@link BertPretrainingLayerImpl#lastLosses}) and its sample and token counts into a Spark
- *       accumulator the driver reads after each round.</li>
+ *       {@link BertPretrainingLayerImpl#lastLosses}), its sample and token counts and the time the step took
+ *       into a Spark accumulator the driver reads after each round.</li>
  * </ul>
  */
 public final class StepHook implements TrainingHook {
 
     /** One worker's step: its 0-based global step, the worker (partition) and what it measured. */
     public record StepRecord(int step, int worker, double loss, double mlmLoss, double nspLoss, long samples,
-                             long tokens) implements Serializable {
+                             long tokens, long nanos) implements Serializable {
     }
 
     private final long seed;
     private final CollectionAccumulator<StepRecord> records;
     private int roundFirstStep;
+    private transient long stepStarted;
 
     public StepHook(long seed, CollectionAccumulator<StepRecord> records) {
         this.seed = seed;
@@ -59,17 +60,27 @@ public final class StepHook implements TrainingHook {
         if (graph.getIterationCount() < roundFirstStep) {
             graph.getConfiguration().setIterationCount(roundFirstStep + graph.getIterationCount());
         }
-        Nd4j.getRandom().setSeed(SeededRandom.seed(seed, graph.getIterationCount(), worker(), 0xD50L));
+        seedStep(seed, graph.getIterationCount(), worker());
+        stepStarted = System.nanoTime();
     }
 
     @Override
     public void postUpdate(MultiDataSet batch, Model model) {
-        ComputationGraph graph = (ComputationGraph) model;
+        records.add(stepRecord((ComputationGraph) model, batch, worker(), System.nanoTime() - stepStarted));
+    }
+
+    /** Seeds this thread's ND4J generator (the dropout masks) for a worker's step. */
+    static void seedStep(long seed, int step, int worker) {
+        Nd4j.getRandom().setSeed(SeededRandom.seed(seed, step, worker, 0xD50L));
+    }
+
+    /** What a worker's step that just ended measured (the network's iteration count is one past it). */
+    static StepRecord stepRecord(ComputationGraph graph, MultiDataSet batch, int worker, long nanos) {
         BertPretrainingLayerImpl layer = (BertPretrainingLayerImpl) graph.getLayer(BertModel.LAYER);
         BertPretrainingLayerImpl.StepLosses losses = layer.lastLosses();
         INDArray mask = batch.getFeatures(2);
-        records.add(new StepRecord(graph.getIterationCount() - 1, worker(), losses.loss(), losses.mlmLoss(),
-                losses.nspLoss(), mask.size(0), mask.sumNumber().longValue()));
+        return new StepRecord(graph.getIterationCount() - 1, worker, losses.loss(), losses.mlmLoss(),
+                losses.nspLoss(), mask.size(0), mask.sumNumber().longValue(), nanos);
     }
 
     private static int worker() {

@@ -3,6 +3,7 @@ package io.sparkbert.model.train;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkbert.model.BertConfig;
+import io.sparkbert.model.BertInference;
 import io.sparkbert.model.BertModel;
 import io.sparkbert.model.Optimizer;
 import io.sparkbert.pipeline.samples.TrainingSample;
@@ -72,7 +73,7 @@ class ContextLearningTest {
             graph.fit(SampleBatch.of(samples(32, random)).toMultiDataSet(DataType.FLOAT));
         }
         List<SampleBatch> heldOut = TinyBatches.batches(samples(256, new Random(7)), 32);
-        Evaluation e = Evaluation.run(BertModel.forInference(graph), heldOut, DataType.FLOAT);
+        Evaluation e = Evaluation.run(new BertInference(graph), heldOut);
         System.out.printf("copy-from-neighbour task: held-out MLM accuracy %.3f (unigram baseline %.3f)%n",
                 e.mlmAccuracy(), 1.0 / WORDS);
         assertTrue(e.mlmAccuracy() > 0.6, "accuracy " + e.mlmAccuracy());

@@ -52,12 +52,17 @@ class ParameterAveragingTrainingTest {
                         c.weightDecay(), c.clipNorm()));
     }
 
-    /** Trains rounds as Pretrainer does; returns the metric records of every step. */
+    /** Trains rounds as Pretrainer does with two or more workers; returns the metric records of every step. */
     private static List<StepHook.StepRecord> trainInRounds(ComputationGraph graph, PretrainConfig c,
                                                            List<SampleBatch> batches, int rounds) {
         CollectionAccumulator<StepHook.StepRecord> records = sc.sc().collectionAccumulator();
         StepHook hook = new StepHook(c.seed(), records);
         SparkComputationGraph spark = new SparkComputationGraph(sc, graph, Pretrainer.trainingMaster(c, hook));
+        return trainInRounds(new SparkRounds(spark, hook, records, 0), c, batches, rounds);
+    }
+
+    private static List<StepHook.StepRecord> trainInRounds(RoundTrainer trainer, PretrainConfig c,
+                                                           List<SampleBatch> batches, int rounds) {
         List<Tuple2<Long, SampleBatch>> keyed = new ArrayList<>();
         for (int i = 0; i < batches.size(); i++) {
             keyed.add(new Tuple2<>((long) i, batches.get(i)));
@@ -66,13 +71,17 @@ class ParameterAveragingTrainingTest {
         int perRound = c.workers() * c.averagingFrequency();
         List<StepHook.StepRecord> out = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-            hook.startRound(r * c.averagingFrequency());
-            spark.fitMultiDataSet(PretrainingData.round(all, (long) r * perRound, c.workers(), c.averagingFrequency())
-                    .map(b -> b.toMultiDataSet(DataType.FLOAT)));
-            out.addAll(records.value());
-            records.reset();
+            out.addAll(trainer.train(r * c.averagingFrequency(),
+                    PretrainingData.round(all, (long) r * perRound, c.workers(), c.averagingFrequency())));
         }
+        out.sort((x, y) -> x.step() != y.step() ? Integer.compare(x.step(), y.step()) : Integer.compare(x.worker(), y.worker()));
         return out;
+    }
+
+    /** A record without its timing, for comparing runs. */
+    private static List<String> untimed(List<StepHook.StepRecord> records) {
+        return records.stream().map(r -> r.step() + "/" + r.worker() + ": " + r.loss() + " " + r.mlmLoss() + " "
+                + r.nspLoss() + " " + r.samples() + " " + r.tokens()).toList();
     }
 
     @Test
@@ -88,7 +97,6 @@ class ParameterAveragingTrainingTest {
         ComputationGraph rounds = network(c, 0);
         List<StepHook.StepRecord> records = trainInRounds(rounds, c, batches, 3);
         assertEquals(6, rounds.getIterationCount());
-        records.sort((a, b) -> Integer.compare(a.step(), b.step()));
         for (int i = 0; i < 6; i++) {
             assertEquals(i, records.get(i).step());
             assertEquals(sequentialLoss.get(i), records.get(i).loss(), 1e-5 * Math.abs(sequentialLoss.get(i)),
@@ -112,10 +120,37 @@ class ParameterAveragingTrainingTest {
         Nd4j.getRandom().setSeed(999);     // the hook seeds every step: the global generator must not matter
         List<StepHook.StepRecord> rb = trainInRounds(b, c, batches, 2);
         assertEquals(a.params(), b.params());
-        ra.sort((x, y) -> x.step() != y.step() ? Integer.compare(x.step(), y.step()) : Integer.compare(x.worker(), y.worker()));
-        rb.sort((x, y) -> x.step() != y.step() ? Integer.compare(x.step(), y.step()) : Integer.compare(x.worker(), y.worker()));
-        assertEquals(ra, rb);
+        assertEquals(untimed(ra), untimed(rb));
+        assertTrue(ra.stream().allMatch(r -> r.nanos() > 0), "every step is timed");
         assertEquals(8, ra.size());
         assertEquals(4, a.getIterationCount());
+    }
+
+    /**
+     * One worker trains in the driver ({@link DriverRounds}), without DL4J's averaging machinery: with dropout
+     * on, its steps equal those of one worker under the parameter-averaging trainer on Spark.
+     */
+    @Test
+    void oneWorkerInTheDriverEqualsOneWorkerOnSpark() {
+        PretrainConfig c = config(1, 2, 4);
+        List<SampleBatch> batches = TinyBatches.batches(TinyBatches.samples(32, 5), 4);
+        ComputationGraph onSpark = network(c, 0.1);
+        List<StepHook.StepRecord> sparkRecords = trainInRounds(onSpark, c, batches, 3);
+        ComputationGraph inDriver = network(c, 0.1);
+        Nd4j.getRandom().setSeed(4242);     // the steps are seeded: the global generator must not matter
+        List<StepHook.StepRecord> driverRecords = trainInRounds(new DriverRounds(inDriver, c.seed(), 1), c, batches, 3);
+        assertEquals(6, inDriver.getIterationCount());
+        assertEquals(6, driverRecords.size());
+        for (int i = 0; i < 6; i++) {
+            assertEquals(sparkRecords.get(i).step(), driverRecords.get(i).step());
+            assertEquals(sparkRecords.get(i).loss(), driverRecords.get(i).loss(), 1e-5 * Math.abs(sparkRecords.get(i).loss()),
+                    "loss of step " + i);
+            assertEquals(sparkRecords.get(i).tokens(), driverRecords.get(i).tokens());
+            assertTrue(driverRecords.get(i).nanos() > 0);
+        }
+        double rel = inDriver.params().sub(onSpark.params()).norm2Number().doubleValue()
+                / onSpark.params().norm2Number().doubleValue();
+        System.out.printf("1 worker with dropout, driver vs Spark rounds: relative parameter difference %.3g%n", rel);
+        assertTrue(rel < 1e-6, "relative parameter difference " + rel);
     }
 }

@@ -1,0 +1,264 @@
+package io.sparkbert.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkbert.model.train.RunDirectory;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench pretrain}: our whole {@code pretrain} command and the DJL/PyTorch peer
+ * ({@code io.sparkbert.jobs.bench.PeerPretrain}: the same BERT, AdamW, schedule, batches and held-out set) as
+ * child processes on the same samples and the same cores, alternating, with the medians of their ratios.
+ *
+ * <pre>
+ * for each core count c, for each run:   (ours first on odd runs, the peer first on even ones)
+ *   ours: java SparkBert pretrain --master local[c] --workers W ...   pinned to cores 0..c-1 (taskset)
+ *   peer: java PeerPretrain --threads c ...                           pinned the same
+ * figures: loop    samples/s over the wall time of the training loop (evaluation, checkpoints, Spark jobs in it)
+ *          steps   samples/s over the time inside optimizer steps only (compute)
+ *          outside share of the loop's wall time outside optimizer steps
+ *          command samples/s over the wall time of the whole command (JVM start, Spark, data, loop)
+ * </pre>
+ */
+@Command(name = "pretrain", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Our pretrain command vs the same BERT in DJL on PyTorch (CPU), on the same samples, model, "
+                + "batch, optimizer and cores, alternating: samples/s over the training loop's wall time, inside "
+                + "optimizer steps, and over the whole command; the ratios' medians.",
+            "Make the samples with preprocess (see the README's benchmark section)."})
+final class BenchPretrain implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PEER_MAIN = "io.sparkbert.jobs.bench.PeerPretrain";
+
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "Preprocessed training samples.")
+    String data;
+
+    @Option(names = "--eval-data", required = true, paramLabel = "DIR", description = "Preprocessed held-out samples.")
+    String evalData;
+
+    @Option(names = "--preset", paramLabel = "NAME", defaultValue = "mini", description = "BERT preset.")
+    String preset;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "100", description = "Optimizer steps per run.")
+    int steps;
+
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "32", description = "Global batch.")
+    int batchSize;
+
+    @Option(names = "--workers", paramLabel = "W", defaultValue = "1",
+            description = "Our data-parallel workers (each trains batch/W samples per step); the peer has one.")
+    int workers;
+
+    @Option(names = "--averaging-frequency", paramLabel = "K", defaultValue = "10",
+            description = "Our steps per round (between parameter averages when W > 1).")
+    int averagingFrequency;
+
+    @Option(names = "--learning-rate", paramLabel = "LR", defaultValue = "1e-3", description = "Peak learning rate.")
+    double learningRate;
+
+    @Option(names = "--warmup-steps", paramLabel = "N", defaultValue = "10", description = "Linear warm-up steps.")
+    int warmupSteps;
+
+    @Option(names = "--eval-every", paramLabel = "N", defaultValue = "500",
+            description = "Evaluate every N steps (pretrain's default); both also evaluate at the end.")
+    int evalEvery;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "1000",
+            description = "Checkpoint every N steps (pretrain's default); both also checkpoint at the end.")
+    int checkpointEvery;
+
+    @Option(names = "--eval-max-samples", paramLabel = "N", defaultValue = "1024",
+            description = "Held-out samples per evaluation.")
+    int evalMaxSamples;
+
+    @Option(names = "--cores", paramLabel = "C", split = ",", defaultValue = "1,2",
+            description = "Core counts to compare on: ours on local[C], the peer with C threads, both pinned to C cores.")
+    List<Integer> cores;
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "3", description = "Runs of each, alternating.")
+    int runs;
+
+    @Option(names = "--driver-memory", paramLabel = "SIZE", defaultValue = "4g", description = "Heap of each JVM.")
+    String driverMemory;
+
+    @Option(names = "--work", paramLabel = "DIR", description = "Scratch directory (default: a temporary one).")
+    Path work;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write every run's figures as JSON.")
+    Path json;
+
+    @Mixin
+    ConfigOption config;
+
+    /** One run's figures. */
+    record Figures(double loopSamplesPerSecond, double stepSamplesPerSecond, double outsideShare,
+                   double commandSeconds, double commandSamplesPerSecond, long peakRssMb, double heldOutMlmAccuracy) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (runs < 1 || steps < 1 || batchSize < 1 || workers < 1 || batchSize % workers != 0
+                || cores.stream().anyMatch(c -> c < 1)) {
+            throw new SparkBert.UserError("--runs, --steps, --batch-size, --workers and --cores must be positive, and "
+                    + "--batch-size a multiple of --workers");
+        }
+        try {
+            Class.forName("ai.djl.engine.Engine", false, getClass().getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new SparkBert.UserError("bench pretrain needs DJL's PyTorch engine on the classpath: run it through "
+                    + "bin/sparkbert (the cluster jar leaves the peers out)");
+        }
+        Path dir = work != null ? work : Files.createTempDirectory("sparkbert-bench-pretrain");
+        Files.createDirectories(dir);
+        Map<String, Object> results = new java.util.LinkedHashMap<>();
+        System.out.printf(Locale.ROOT, "bench pretrain: %s, %d steps of batch %d (ours: %d worker(s) x %d, rounds of %d), "
+                        + "lr %.1e, warm-up %d, eval every %d, checkpoint every %d; data %s, held out %s%n", preset, steps,
+                batchSize, workers, batchSize / workers, averagingFrequency, learningRate, warmupSteps, evalEvery,
+                checkpointEvery, data, evalData);
+        for (int c : cores) {
+            List<Figures> oursRuns = new ArrayList<>();
+            List<Figures> peerRuns = new ArrayList<>();
+            for (int run = 1; run <= runs; run++) {
+                boolean oursFirst = run % 2 == 1;
+                for (int turn = 0; turn < 2; turn++) {
+                    if ((turn == 0) == oursFirst) {
+                        Figures f = runOurs(dir, c);
+                        oursRuns.add(f);
+                        print("ours", c, run, f);
+                    } else {
+                        Figures f = runPeer(dir, c);
+                        peerRuns.add(f);
+                        print("peer", c, run, f);
+                    }
+                }
+            }
+            summarize(c, oursRuns, peerRuns);
+            results.put("cores_" + c, Map.of("ours", oursRuns, "peer", peerRuns));
+        }
+        if (json != null) {
+            JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), results);
+        }
+        if (work == null) {
+            BenchCommand.deleteRecursively(dir);
+        }
+        return 0;
+    }
+
+    private List<String> jvm(int c) {
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/taskset")) && c <= Runtime.getRuntime().availableProcessors()) {
+            command.addAll(List.of("/usr/bin/taskset", "-c", c == 1 ? "0" : "0-" + (c - 1)));
+        }
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> !a.startsWith("-Xmx") && !a.startsWith("-agent") && !a.startsWith("-XX:StartFlight"))
+                .toList());
+        command.add("-Xmx" + driverMemory);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path")));
+        return command;
+    }
+
+    private List<String> schedule() {
+        return List.of("--steps", Integer.toString(steps), "--learning-rate", Double.toString(learningRate),
+                "--warmup-steps", Integer.toString(warmupSteps), "--eval-every", Integer.toString(evalEvery),
+                "--checkpoint-every", Integer.toString(checkpointEvery), "--eval-max-samples",
+                Integer.toString(evalMaxSamples), "--eval-data", evalData, "--data", data);
+    }
+
+    private Figures runOurs(Path dir, int c) throws Exception {
+        Path out = dir.resolve("ours-" + c);
+        List<String> command = jvm(c);
+        command.addAll(List.of(SparkBert.class.getName(), "pretrain", "--master", "local[" + c + "]", "--workers",
+                Integer.toString(workers), "--batch-size-per-worker", Integer.toString(batchSize / workers),
+                "--averaging-frequency", Integer.toString(averagingFrequency), "--preset", preset, "--output",
+                out.toString(), "--overwrite", "--keep-checkpoints", "1"));
+        command.addAll(schedule());
+        BenchCommand.Cooccur.Run run = BenchCommand.Cooccur.Run.of(command, null, dir.resolve("ours-" + c + ".log"));
+        if (run.exitCode() != 0) {
+            throw new SparkBert.UserError("our pretrain failed (exit " + run.exitCode() + "), log: "
+                    + dir.resolve("ours-" + c + ".log"));
+        }
+        List<JsonNode> metrics = new RunDirectory(out).readMetrics();
+        JsonNode lastStep = metrics.stream().filter(l -> l.has("loss")).reduce((a, b) -> b).orElseThrow();
+        JsonNode lastEval = metrics.stream().filter(l -> l.has("eval_mlm_accuracy")).reduce((a, b) -> b).orElseThrow();
+        double loop = lastStep.path("samples_per_sec").asDouble();
+        double inSteps = lastStep.path("step_samples_per_sec").asDouble();
+        long samples = (long) lastStep.path("step").asInt() * batchSize;
+        return new Figures(loop, inSteps, 1 - loop / inSteps, run.seconds(), samples / run.seconds(),
+                run.peakBytes() >> 20, lastEval.path("eval_mlm_accuracy").asDouble());
+    }
+
+    private Figures runPeer(Path dir, int c) throws Exception {
+        Path out = dir.resolve("peer-" + c);
+        if (Files.exists(out)) {
+            BenchCommand.deleteRecursively(out);
+        }
+        List<String> command = jvm(c);
+        command.addAll(List.of(PEER_MAIN, "--threads", Integer.toString(c), "--batch-size", Integer.toString(batchSize),
+                "--preset", preset, "--output", out.toString()));
+        command.addAll(schedule());
+        BenchCommand.Cooccur.Run run = BenchCommand.Cooccur.Run.of(command, null, dir.resolve("peer-" + c + ".log"),
+                PEER_ENV_REMOVED);
+        if (run.exitCode() != 0) {
+            throw new SparkBert.UserError("the peer failed (exit " + run.exitCode() + "), log: "
+                    + dir.resolve("peer-" + c + ".log"));
+        }
+        JsonNode s = JSON.readTree(out.resolve("summary.json").toFile());
+        double samples = s.path("samples").asDouble();
+        double loop = samples / s.path("train_loop_seconds").asDouble();
+        double inSteps = samples / s.path("step_seconds_total").asDouble();
+        return new Figures(loop, inSteps, 1 - loop / inSteps, run.seconds(), samples / run.seconds(),
+                run.peakBytes() >> 20, s.path("eval_mlm_accuracy").asDouble(Double.NaN));
+    }
+
+    /**
+     * Our launcher's settings for ND4J's native memory and OpenMP threads (bin/sparkbert) are ours: the peer runs
+     * with PyTorch's defaults, as a DJL user would.
+     */
+    static final List<String> PEER_ENV_REMOVED = List.of("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_",
+            "MALLOC_TOP_PAD_", "OMP_WAIT_POLICY");
+
+    private static void print(String who, int c, int run, Figures f) {
+        System.out.printf(Locale.ROOT, "  %d core(s), run %d, %-4s: loop %6.1f samples/s, in steps %6.1f samples/s, "
+                        + "outside steps %4.1f%%, whole command %6.1f s (%5.1f samples/s), peak RSS %,6d MB, held-out MLM "
+                        + "acc %.4f%n", c, run, who, f.loopSamplesPerSecond(), f.stepSamplesPerSecond(),
+                100 * f.outsideShare(), f.commandSeconds(), f.commandSamplesPerSecond(), f.peakRssMb(),
+                f.heldOutMlmAccuracy());
+    }
+
+    private static void summarize(int c, List<Figures> ours, List<Figures> peer) {
+        double[] loop = new double[ours.size()];
+        double[] steps = new double[ours.size()];
+        double[] command = new double[ours.size()];
+        for (int i = 0; i < ours.size(); i++) {
+            loop[i] = ours.get(i).loopSamplesPerSecond() / peer.get(i).loopSamplesPerSecond();
+            steps[i] = ours.get(i).stepSamplesPerSecond() / peer.get(i).stepSamplesPerSecond();
+            command[i] = peer.get(i).commandSeconds() / ours.get(i).commandSeconds();
+        }
+        System.out.printf(Locale.ROOT, "bench pretrain, %d core(s), medians of %d runs: ours %.1f vs peer %.1f samples/s "
+                        + "over the training loop (ours/peer %.2f); inside steps %.1f vs %.1f (%.2f); outside steps "
+                        + "%.1f%% vs %.1f%%; whole command ours/peer speed %.2f%n", c, ours.size(),
+                median(ours.stream().mapToDouble(Figures::loopSamplesPerSecond).toArray()),
+                median(peer.stream().mapToDouble(Figures::loopSamplesPerSecond).toArray()), median(loop),
+                median(ours.stream().mapToDouble(Figures::stepSamplesPerSecond).toArray()),
+                median(peer.stream().mapToDouble(Figures::stepSamplesPerSecond).toArray()), median(steps),
+                100 * median(ours.stream().mapToDouble(Figures::outsideShare).toArray()),
+                100 * median(peer.stream().mapToDouble(Figures::outsideShare).toArray()), median(command));
+    }
+
+    static double median(double[] values) {
+        double[] v = values.clone();
+        java.util.Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+}

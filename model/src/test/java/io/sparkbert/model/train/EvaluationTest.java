@@ -1,0 +1,80 @@
+package io.sparkbert.model.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkbert.model.BertInference;
+import io.sparkbert.model.BertModel;
+import io.sparkbert.model.Optimizer;
+import java.util.List;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Held-out evaluation runs our SameDiff BERT ({@link BertInference}) with the trained network's parameters:
+ * its figures must equal those computed from DL4J's own forward pass of a dropout-free copy of the network,
+ * and one inference graph refreshed with {@link BertInference#load} must equal a freshly built one.
+ */
+class EvaluationTest {
+
+    private static ComputationGraph trainedNetwork(List<SampleBatch> batches, int steps) {
+        ComputationGraph graph = BertModel.build(TinyBatches.config(0.1), TinyBatches.SEQ, TinyBatches.PREDICTIONS, 3,
+                DataType.FLOAT, Optimizer.adamW(1e-2, 1, 20, 0.9, 0.999, 1e-6, 0.01, 1.0));
+        for (int i = 0; i < steps; i++) {
+            graph.fit(batches.get(i % batches.size()).toMultiDataSet(DataType.FLOAT));
+        }
+        return graph;
+    }
+
+    /** The same weighted figures, from DL4J's output of {@link BertModel#forInference}. */
+    private static double[] fromDl4jOutput(ComputationGraph graph, List<SampleBatch> batches) {
+        ComputationGraph inference = BertModel.forInference(graph);
+        double nll = 0;
+        double correct = 0;
+        double weights = 0;
+        for (SampleBatch batch : batches) {
+            BertModel.Outputs out = BertModel.output(inference, batch.toMultiDataSet(DataType.FLOAT).getFeatures());
+            for (int b = 0; b < batch.size(); b++) {
+                for (int p = 0; p < TinyBatches.PREDICTIONS; p++) {
+                    double w = batch.maskedLmWeights()[b][p];
+                    double[] row = out.mlmLogits().get(NDArrayIndex.point(b), NDArrayIndex.point(p), NDArrayIndex.all())
+                            .castTo(DataType.DOUBLE).toDoubleVector();
+                    double max = java.util.Arrays.stream(row).max().orElseThrow();
+                    double logSum = max + Math.log(java.util.Arrays.stream(row).map(v -> Math.exp(v - max)).sum());
+                    int label = batch.maskedLmIds()[b][p];
+                    int best = 0;
+                    for (int v = 1; v < row.length; v++) {
+                        best = row[v] > row[best] ? v : best;
+                    }
+                    nll += w * (logSum - row[label]);
+                    correct += best == label ? w : 0;
+                    weights += w;
+                }
+            }
+        }
+        return new double[] {nll / weights, correct / weights};
+    }
+
+    @Test
+    void evaluationEqualsDl4jForwardPassAndARefreshedGraphEqualsAFreshOne() {
+        List<SampleBatch> batches = TinyBatches.batches(TinyBatches.samples(24, 11), 4);
+        ComputationGraph graph = trainedNetwork(batches, 3);
+        BertInference reused = new BertInference(graph);
+        Evaluation before = Evaluation.run(reused, batches);
+        for (int i = 0; i < 3; i++) {
+            graph.fit(batches.get(i).toMultiDataSet(DataType.FLOAT));
+        }
+        reused.load(graph);
+        Evaluation refreshed = Evaluation.run(reused, batches);
+        Evaluation fresh = Evaluation.run(new BertInference(graph), batches);
+        assertEquals(fresh, refreshed);
+        assertTrue(Math.abs(before.mlmLoss() - refreshed.mlmLoss()) > 1e-6, "training changed the figures");
+
+        double[] reference = fromDl4jOutput(graph, batches);
+        assertEquals(reference[0], refreshed.mlmLoss(), 1e-5 * reference[0]);
+        assertEquals(reference[1], refreshed.mlmAccuracy(), 1e-12);
+        assertEquals(24, refreshed.samples());
+    }
+}
