@@ -124,7 +124,9 @@ final class CooccurCommand implements Callable<Integer> {
         directory.checkWritable(overwrite);
         List<String> paths = CorpusPaths.split(input);
         CorpusPaths.requireExisting(paths, hadoop);
-        List<FileStatus> files = CorpusPaths.listFiles(paths, hadoop);
+        CorpusPaths.Listing listing = CorpusPaths.list(paths, hadoop, List.of(target));
+        listing.notes().forEach(note -> System.err.println("cooccur: " + note));
+        List<FileStatus> files = listing.files();
         if (files.isEmpty()) {
             throw new SparkBert.UserError("no input files under " + paths);
         }
@@ -138,6 +140,7 @@ final class CooccurCommand implements Callable<Integer> {
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("input", paths);
             report.put("files", result.input().files());
+            report.putAll(listing.toReport());
             report.put("bytes", result.input().bytes());
             report.put("lines", result.input().lines());
             report.put("tokens", result.input().tokens());

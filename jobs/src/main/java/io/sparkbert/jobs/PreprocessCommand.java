@@ -140,7 +140,9 @@ final class PreprocessCommand implements Callable<Integer> {
 
         ObjectNode manifest;
         boolean incrementalRun = incremental && dataset.isFinished();
-        List<FileStatus> files = CorpusPaths.listFiles(paths, hadoop);
+        CorpusPaths.Listing listing = CorpusPaths.list(paths, hadoop, List.of(target));
+        listing.notes().forEach(note -> System.err.println("preprocess: " + note));
+        List<FileStatus> files = listing.files();
         if (incrementalRun) {
             manifest = dataset.manifest();
             checkCompatible(manifest, vocabulary, runConfig);
@@ -185,6 +187,7 @@ final class PreprocessCommand implements Callable<Integer> {
             result = PreprocessJob.run(spark, files, vocabulary, options, staging.toString(), prefix);
             SampleDataset.addRun(manifest, fileEntries, result.shardFiles(), result.input(), result.samples());
             Map<String, Object> report = SampleDataset.report(manifest);
+            report.putAll(listing.toReport());
             if (incrementalRun) {
                 dataset.commitIncrementalRun(staging, result.shardFiles(), manifest, report);
             } else {

@@ -85,7 +85,8 @@ final class VocabCommand implements Callable<Integer> {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         List<String> paths = CorpusPaths.split(input);
         try (CorpusWordCounts counts = CorpusWordCounts.count(SparkSessions.context(spark), paths, !cased,
-                partitions)) {
+                partitions, List.of(target, reportTarget))) {
+            counts.listing().notes().forEach(note -> System.err.println("vocab: " + note));
             CorpusWordCounts.Stats stats = counts.stats();
             LOG.info("Counted {} words ({} distinct) in {} lines of {} files", stats.words(), stats.distinctWords(),
                     stats.lines(), stats.files());
@@ -108,6 +109,7 @@ final class VocabCommand implements Callable<Integer> {
             report.put("cased", cased);
             report.put("input", paths);
             report.put("files", stats.files());
+            report.putAll(counts.listing().toReport());
             report.put("bytes", stats.bytes());
             report.put("lines", stats.lines());
             report.put("words", stats.words());

@@ -123,8 +123,10 @@ public final class PreprocessJob {
         if (numDocuments == 0) {
             parsed.unpersist();
             throw new IllegalArgumentException("the corpus has no documents: " + files.size() + " file(s), "
-                    + input.emptyFiles + " empty, " + input.binaryFilesSkipped + " binary, "
-                    + input.lines + " lines with no text that tokenizes");
+                    + input.emptyFiles + " empty, " + input.binaryFilesSkipped + " binary; " + input.lines + " line(s) "
+                    + "read, of which " + input.longLinesDropped + " dropped as longer than " + options.maxLineBytes()
+                    + " bytes (--max-line-bytes), " + input.malformedJsonLines + " malformed JSON, and "
+                    + input.emptySentencesDropped + " with no text that tokenizes");
         }
         LOG.info("Parsed {} documents, {} sentences, {} tokens from {} files", numDocuments, input.sentences,
                 input.tokens, input.files);
