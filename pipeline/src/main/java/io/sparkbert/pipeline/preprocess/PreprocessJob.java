@@ -15,6 +15,7 @@ import io.sparkbert.pipeline.samples.SampleStats;
 import io.sparkbert.pipeline.samples.TrainingSample;
 import io.sparkbert.pipeline.tokenizer.BertTokenizer;
 import io.sparkbert.pipeline.tokenizer.Vocab;
+import io.sparkbert.pipeline.util.ParquetFooters;
 import io.sparkbert.pipeline.util.SparkOutputs;
 import java.io.IOException;
 import java.io.Serializable;
@@ -181,6 +182,9 @@ public final class PreprocessJob {
         documents.unpersist();
         List<String> shardFiles = SparkOutputs.renamePartFiles(stagingDir, shardPrefix, ".parquet",
                 sc.hadoopConfiguration());
+        for (String shard : shardFiles) { // the same bytes in every JVM, not only the same data
+            ParquetFooters.canonicalize(stagingDir + "/" + shard, sc.hadoopConfiguration());
+        }
         return new Result(input, stats.value().copy(), shardFiles);
     }
 
