@@ -89,6 +89,9 @@ final class CooccurCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        SparkBert.UserError.requireAtLeast("--min-count", minCount, 1, "");
+        SparkBert.UserError.requireAtLeast("--partitions", partitions, 0, "0 = Spark's default");
+        SparkBert.UserError.requireAtLeast("--shards", shards, 0, "0 = one per 8 MB of input");
         Settings settings = config.settings();
         CooccurrenceJob.Tokens mode = switch (tokens.toLowerCase(Locale.ROOT)) {
             case "whitespace" -> CooccurrenceJob.Tokens.WHITESPACE;

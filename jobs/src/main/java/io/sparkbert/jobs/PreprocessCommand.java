@@ -107,6 +107,8 @@ final class PreprocessCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        SparkBert.UserError.requireAtLeast("--partitions", partitions, 0, "0 = Spark's default");
+        SparkBert.UserError.requireAtLeast("--shards", shards, 0, "0 = one per ~64 MB of work");
         Settings settings = config.settings();
         SampleConfig samples = new SampleConfig(maxSeqLength, maxPredictions, maskedLmProb, shortSeqProb, dupeFactor,
                 wholeWordMask, parseTruncation(truncation), seed);

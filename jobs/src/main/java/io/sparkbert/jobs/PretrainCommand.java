@@ -125,6 +125,7 @@ final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        SparkBert.UserError.requireAtLeast("--workers", workers, 0, "0 = Spark's default parallelism");
         Settings settings = config.settings();
         if (init != null && !Files.isDirectory(init)) {
             throw new SparkBert.UserError("--init " + init + " is not a checkpoint directory");

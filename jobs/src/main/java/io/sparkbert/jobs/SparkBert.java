@@ -66,6 +66,7 @@ public final class SparkBert implements Runnable {
         try {
             Path userConfig = Settings.configOption(args);
             Settings settings = Settings.load(userConfig);
+            settings.checkUserKeys(commandLine);
             commandLine.setDefaultValueProvider(settings);
             commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
                 // Errors a user can fix get one clear line; anything else keeps its stack trace.
@@ -109,6 +110,14 @@ public final class SparkBert implements Runnable {
 
         public UserError(String message) {
             super(message);
+        }
+
+        /** Refuses an option value below {@code min} ({@code meaning} says what the smallest values mean). */
+        static void requireAtLeast(String option, long value, long min, String meaning) {
+            if (value < min) {
+                throw new UserError(option + " must be at least " + min + (meaning.isEmpty() ? "" : " (" + meaning + ")")
+                        + ": " + value);
+            }
         }
     }
 

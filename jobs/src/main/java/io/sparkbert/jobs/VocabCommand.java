@@ -62,6 +62,7 @@ final class VocabCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        SparkBert.UserError.requireAtLeast("--partitions", partitions, 0, "");
         Settings settings = config.settings();
         WordPieceTrainer trainer = new WordPieceTrainer(size, minCount); // validates size and min-count
         String target = qualify(output);
