@@ -199,6 +199,10 @@ final class PreprocessCommand implements Callable<Integer> {
             staging.getFileSystem(hadoop).delete(staging, true);
             throw e;
         }
+        if (result.input().utf16FilesSkipped > 0) {
+            System.err.println("preprocess: skipped " + result.input().utf16FilesSkipped + " UTF-16 file(s) (they start "
+                    + "with a UTF-16 byte order mark): UTF-16 is not supported, convert them to UTF-8");
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         Map<String, Object> stats = result.samples().toMap();
         System.err.printf(Locale.ROOT, "preprocess: %,d documents, %,d sentences -> %,d samples (IsNext %.3f, "

@@ -183,4 +183,24 @@ class CorpusInputsTest {
         assertEquals(List.of("ok 6", "caf\uFFFD 3", "name 3"), text.lines().toList());
         assertEquals(3, JSON.readTree(dir.resolve("c/report.json").toFile()).path("lines_with_invalid_utf8").asInt());
     }
+
+    @Test
+    void utf16FileIsSaidToBeUnsupportedAndAnOverlongLineIsCountedAsSuch() throws Exception {
+        Path d = Files.createDirectories(dir.resolve("enc"));
+        Files.writeString(d.resolve("a.txt"), text(20, "king"));
+        Files.write(d.resolve("u.txt"), ("\uFEFF" + text(10, "queen")).getBytes(StandardCharsets.UTF_16LE));
+        Cli.Result result = preprocess(d.toString(), dir.resolve("out"));
+        assertEquals(0, result.exitCode(), result.err());
+        JsonNode input = report(dir.resolve("out")).path("input");
+        assertEquals(1, input.path("utf16_files_skipped").asInt(), input.toString());
+        assertEquals(0, input.path("binary_files_skipped").asInt(), input.toString());
+        assertTrue(result.err().contains("UTF-16 is not supported"), result.err());
+
+        Path longLine = dir.resolve("long.txt");
+        Files.writeString(longLine, "word ".repeat(1000)); // 5000 bytes, no newline
+        Cli.Result dropped = preprocess(longLine.toString(), dir.resolve("long"), "--max-line-bytes", "1000");
+        assertEquals(2, dropped.exitCode(), dropped.err());
+        assertTrue(dropped.err().contains("1 line(s) read, of which 1 dropped as longer than 1000 bytes"),
+                dropped.err());
+    }
 }

@@ -25,7 +25,8 @@ import java.util.List;
  * Invalid UTF-8 is replaced and counted; control characters are removed (by the tokenizer) and
  * counted; a line longer than the cap is dropped and counted; a sentence that tokenizes to nothing is
  * dropped, a document left with no sentence is skipped, both counted. A file with a NUL byte in its
- * first 8 KiB is treated as binary: skipped whole and counted. Documents never span files: one parser
+ * first 8 KiB is treated as binary: skipped whole and counted; a file starting with a UTF-16 byte order mark is
+ * skipped whole and counted apart (UTF-16 is not supported: convert it to UTF-8). Documents never span files: one parser
  * reads one file.
  */
 public final class DocumentParser {
@@ -53,6 +54,7 @@ public final class DocumentParser {
     private final List<List<int[]>> held = new ArrayList<>();
     private long bytesSeen;
     private boolean binary;
+    private boolean utf16;
 
     /**
      * @param samples      sample settings: a sentence longer than one sample holds is cut to fit with
@@ -72,6 +74,12 @@ public final class DocumentParser {
     /** Feeds one line (its bytes without the newline); finished documents are added to {@code out}. */
     public void line(byte[] bytes, int length, List<List<int[]>> out) {
         if (binary) {
+            return;
+        }
+        if (bytesSeen == 0 && length >= 2 && ((bytes[0] & 0xFF) == 0xFF && (bytes[1] & 0xFF) == 0xFE
+                || (bytes[0] & 0xFF) == 0xFE && (bytes[1] & 0xFF) == 0xFF)) {
+            utf16 = true; // a UTF-16 byte order mark: not binary, but not supported either (counted apart)
+            binary = true;
             return;
         }
         if (bytesSeen < BINARY_SNIFF_BYTES) {
@@ -111,6 +119,10 @@ public final class DocumentParser {
 
     /** Ends the file: the last document is finished and the file's counts are final. */
     public void endOfFile(List<List<int[]>> out) {
+        if (utf16) {
+            stats.utf16FilesSkipped++;
+            return;
+        }
         if (binary) { // nothing of a binary file counts but the file itself (its lines were never read as text)
             stats.binaryFilesSkipped++;
             return;

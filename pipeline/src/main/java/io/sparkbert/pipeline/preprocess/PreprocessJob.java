@@ -124,7 +124,8 @@ public final class PreprocessJob {
         if (numDocuments == 0) {
             parsed.unpersist();
             throw new IllegalArgumentException("the corpus has no documents: " + files.size() + " file(s), "
-                    + input.emptyFiles + " empty, " + input.binaryFilesSkipped + " binary; " + input.lines + " line(s) "
+                    + input.emptyFiles + " empty, " + input.binaryFilesSkipped + " binary, " + input.utf16FilesSkipped
+                    + " UTF-16 (not supported: convert to UTF-8); " + input.lines + " line(s) "
                     + "read, of which " + input.longLinesDropped + " dropped as longer than " + options.maxLineBytes()
                     + " bytes (--max-line-bytes), " + input.malformedJsonLines + " malformed JSON, and "
                     + input.emptySentencesDropped + " with no text that tokenizes");
