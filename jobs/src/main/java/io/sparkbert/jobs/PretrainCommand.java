@@ -137,7 +137,25 @@ final class PretrainCommand implements Callable<Integer> {
             if (overwrite && Files.exists(output)) {
                 RunDirectory.deleteTree(output);
             }
-            return train(settings);
+            boolean existed = Files.exists(output);
+            boolean recorded = Files.exists(output.resolve(RunDirectory.RUN));
+            try {
+                return train(settings);
+            } catch (Exception e) {
+                // a run that failed before its first checkpoint holds nothing to resume: it must not refuse the
+                // corrected command as "a different run"
+                if (!recorded && new RunDirectory(output).latestCheckpoint().isEmpty()) {
+                    if (existed) {
+                        for (String name : List.of(RunDirectory.RUN, RunDirectory.METRICS, RunDirectory.BASELINE,
+                                RunDirectory.CURVES)) {
+                            Files.deleteIfExists(output.resolve(name));
+                        }
+                    } else {
+                        RunDirectory.deleteTree(output);
+                    }
+                }
+                throw e;
+            }
         }
     }
 

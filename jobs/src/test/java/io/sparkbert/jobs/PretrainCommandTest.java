@@ -170,6 +170,20 @@ class PretrainCommandTest {
         }
     }
 
+    /** Issue 16: a run that failed before its first checkpoint (and a killed run's staging) block nothing. */
+    @Test
+    void failedPretrainLeavesNoRunJsonAndStaleStagingIsRemoved() throws Exception {
+        Path run = shared.resolve("retry");
+        Path stale = Files.createDirectories(shared.resolve(".retry.tmp-" + java.util.UUID.randomUUID()));
+        Files.writeString(stale.resolve("half-written"), "x");
+        Cli.Result failed = pretrain(run, "--batch-size-per-worker", "100000", "--steps", "3");
+        assertNotEquals(0, failed.exitCode());
+        assertTrue(!Files.exists(run.resolve("run.json")), "run.json left by the failed run");
+        assertTrue(!Files.exists(stale), "stale staging directory still there");
+        assertOk(pretrain(run, "--steps", "3", "--eval-every", "3", "--checkpoint-every", "3"));
+        assertTrue(Files.exists(run.resolve("checkpoints/latest")));
+    }
+
     @Test
     void aDifferentRunInTheSameDirectoryIsRefusedAndInitStartsFromACheckpoint() throws Exception {
         Path run = shared.resolve("first");
