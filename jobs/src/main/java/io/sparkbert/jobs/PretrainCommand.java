@@ -150,7 +150,7 @@ final class PretrainCommand implements Callable<Integer> {
                                 RunDirectory.CURVES)) {
                             Files.deleteIfExists(output.resolve(name));
                         }
-                    } else {
+                    } else if (Files.exists(output)) {
                         RunDirectory.deleteTree(output);
                     }
                 }

@@ -88,6 +88,10 @@ final class VocabCommand implements Callable<Integer> {
         try (CorpusWordCounts counts = CorpusWordCounts.count(SparkSessions.context(spark), paths, !cased,
                 partitions, List.of(target, reportTarget))) {
             counts.listing().notes().forEach(note -> System.err.println("vocab: " + note));
+            if (!counts.notTextFilesSkipped().isEmpty()) {
+                System.err.println("vocab: skipped " + counts.notTextFilesSkipped().size() + " file(s) that are not "
+                        + "text: " + String.join(", ", counts.notTextFilesSkipped()));
+            }
             CorpusWordCounts.Stats stats = counts.stats();
             LOG.info("Counted {} words ({} distinct) in {} lines of {} files", stats.words(), stats.distinctWords(),
                     stats.lines(), stats.files());
@@ -111,6 +115,7 @@ final class VocabCommand implements Callable<Integer> {
             report.put("input", paths);
             report.put("files", stats.files());
             report.putAll(counts.listing().toReport());
+            report.put("not_text_files_skipped", counts.notTextFilesSkipped());
             report.put("bytes", stats.bytes());
             report.put("lines", stats.lines());
             report.put("words", stats.words());

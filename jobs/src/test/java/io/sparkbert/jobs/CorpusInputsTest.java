@@ -203,4 +203,31 @@ class CorpusInputsTest {
         assertTrue(dropped.err().contains("1 line(s) read, of which 1 dropped as longer than 1000 bytes"),
                 dropped.err());
     }
+
+    @Test
+    void vocabSkipsBinaryFilesAndCooccurEndsLinesAtALoneCarriageReturn() throws Exception {
+        Path d = Files.createDirectories(dir.resolve("bin"));
+        Files.writeString(d.resolve("a.txt"), text(40, "king"));
+        byte[] noise = new byte[50_000];
+        new java.util.Random(16).nextBytes(noise);
+        noise[100] = 0;
+        Files.write(d.resolve("noise.dat"), noise);
+        Cli.Result vocab = Cli.run("vocab", "--input", d.toString(), "--output", dir.resolve("v.txt").toString(),
+                "--size", "100", "--master", "local[2]");
+        assertEquals(0, vocab.exitCode(), vocab.err());
+        assertTrue(vocab.err().contains("vocab: skipped 1 file(s) that are not text"), vocab.err());
+        assertTrue(Files.readAllLines(dir.resolve("v.txt")).size() <= 100);
+        assertEquals(1, JSON.readTree(dir.resolve("v.report.json").toFile()).path("not_text_files_skipped").size());
+
+        Path mac = dir.resolve("mac.txt");
+        Files.writeString(mac, "a b\rc d\r\ne f\n");
+        Cli.Result cooccur = Cli.run("cooccur", "--input", mac.toString(), "--output", dir.resolve("cr").toString(),
+                "--master", "local[2]", "--min-count", "1");
+        assertEquals(0, cooccur.exitCode(), cooccur.err());
+        assertEquals(List.of("a 1", "b 1", "c 1", "d 1", "e 1", "f 1"),
+                Files.readAllLines(dir.resolve("cr/vocab.txt")));
+        assertEquals(3, JSON.readTree(dir.resolve("cr/report.json").toFile()).path("lines").asInt());
+        // three lines, one pair each in both directions: b-c (across the lone CR) is no pair
+        assertEquals(6 * 16, Files.size(dir.resolve("cr/cooccurrence.bin")));
+    }
 }

@@ -184,6 +184,28 @@ class PretrainCommandTest {
         assertTrue(Files.exists(run.resolve("checkpoints/latest")));
     }
 
+    /** Issue 16: a truncated shard is named in one line, before any training. */
+    @Test
+    void aTruncatedShardIsOneLine() throws Exception {
+        Path copy = Files.createDirectories(shared.resolve("truncated-samples"));
+        List<Path> shards = new ArrayList<>();
+        try (var files = Files.list(data)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(file, copy.resolve(file.getFileName()));
+                if (file.toString().endsWith(".parquet")) {
+                    shards.add(copy.resolve(file.getFileName()));
+                }
+            }
+        }
+        try (var file = new java.io.RandomAccessFile(shards.get(0).toFile(), "rw")) {
+            file.setLength(file.length() / 2);
+        }
+        Cli.Result result = pretrain(shared.resolve("on-truncated"), "--data", copy.toString(), "--steps", "3");
+        assertEquals(2, result.exitCode(), result.err());
+        assertTrue(result.err().contains("is not a complete Parquet file"), result.err());
+        assertEquals(1, result.err().strip().lines().count(), result.err());
+    }
+
     @Test
     void aDifferentRunInTheSameDirectoryIsRefusedAndInitStartsFromACheckpoint() throws Exception {
         Path run = shared.resolve("first");

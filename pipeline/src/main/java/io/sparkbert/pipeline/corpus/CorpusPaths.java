@@ -196,4 +196,38 @@ public final class CorpusPaths {
         }
         return false;
     }
+
+    /** The first bytes a file is judged by. */
+    private static final int SNIFF_BYTES = 8192;
+
+    /**
+     * Whether a file is not text to learn words from, judged by its first 8 KiB after decompression (.gz …): a
+     * UTF-16 byte order mark (not supported), or NUL bytes and invalid UTF-8 sequences, at least 16 and a tenth of
+     * them (binary; text with a stray NUL or some Latin-1 is text). Returns the reason, or null for text.
+     */
+    public static String notText(FileStatus file, Configuration hadoop) {
+        Path path = file.getPath();
+        try {
+            FileSystem fs = path.getFileSystem(hadoop);
+            var codec = new org.apache.hadoop.io.compress.CompressionCodecFactory(hadoop).getCodec(path);
+            try (java.io.InputStream raw = fs.open(path);
+                 java.io.InputStream in = codec == null ? raw : codec.createInputStream(raw)) {
+                byte[] head = in.readNBytes(SNIFF_BYTES);
+                if (head.length >= 2 && ((head[0] & 0xFF) == 0xFF && (head[1] & 0xFF) == 0xFE
+                        || (head[0] & 0xFF) == 0xFE && (head[1] & 0xFF) == 0xFF)) {
+                    return "UTF-16, not supported";
+                }
+                long bad = 0;
+                for (byte b : head) {
+                    bad += b == 0 ? 1 : 0;
+                }
+                var decoder = new io.sparkbert.pipeline.text.LenientUtf8Decoder();
+                decoder.decode(head, 0, head.length);
+                bad += decoder.invalidSequences();
+                return bad >= 16 && bad * 10 >= head.length ? "binary" : null; // a few bad bytes: text
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path, e);
+        }
+    }
 }

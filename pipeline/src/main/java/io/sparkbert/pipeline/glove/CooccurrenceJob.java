@@ -114,8 +114,9 @@ public final class CooccurrenceJob {
         long started = System.nanoTime();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration hadoop = new Configuration(sc.hadoopConfiguration());
-        // GloVe ends lines at '\n' only; a '\r' is ignored, not a line end as Hadoop's default reader has it
-        hadoop.set("textinputformat.record.delimiter", "\n");
+        // Lines end at '\n', "\r\n" or a lone '\r' (Hadoop's default reader): GloVe's C tools end them at '\n' only
+        // and drop every '\r', which glues the last word of a lone-CR line to the first of the next
+        hadoop.unset("textinputformat.record.delimiter");
         // input splits of equal size, at least one per core (or --partitions): Hadoop's default of one per
         // 32 MB block gives a 39 MB file a 32 MB and a 7 MB task, and one core waits for the other
         long totalBytes = files.stream().mapToLong(FileStatus::getLen).sum();

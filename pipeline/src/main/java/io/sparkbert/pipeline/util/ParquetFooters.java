@@ -36,8 +36,28 @@ public final class ParquetFooters {
     private ParquetFooters() {
     }
 
-    /** Sorts the encodings (and page encoding stats) of every column chunk; returns whether the file changed. */
-    public static boolean canonicalize(String file, Configuration hadoop) throws IOException {
+    /**
+     * Checks that a shard is a whole Parquet file (magic number, footer length, footer), so a truncated file is named
+     * before any work instead of failing a Spark task with a stack trace.
+     *
+     * @throws IllegalArgumentException naming the file and what is wrong with it
+     */
+    public static void requireComplete(String file, Configuration hadoop) throws IOException {
+        try {
+            Util.readFileMetaData(new ByteArrayInputStream(readFooter(file, hadoop).footer()));
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof java.io.FileNotFoundException) {
+                throw new IllegalArgumentException("shard " + file + " is missing");
+            }
+            throw new IllegalArgumentException("shard " + file + " is not a complete Parquet file (truncated or "
+                    + "damaged; preprocess it again): " + String.valueOf(e.getMessage()).replace(": " + file, ""));
+        }
+    }
+
+    private record Footer(long length, byte[] tail, byte[] footer) {
+    }
+
+    private static Footer readFooter(String file, Configuration hadoop) throws IOException {
         Path path = new Path(file);
         FileSystem fs = path.getFileSystem(hadoop);
         long length = fs.getFileStatus(path).getLen();
@@ -49,7 +69,7 @@ public final class ParquetFooters {
         try (FSDataInputStream in = fs.open(path)) {
             in.readFully(length - 8, tail);
             if (!Arrays.equals(Arrays.copyOfRange(tail, 4, 8), MAGIC)) {
-                throw new IOException("not a Parquet file (no PAR1 at its end): " + file);
+                throw new IOException("not a Parquet file (no PAR1 at its end, " + length + " bytes): " + file);
             }
             int footerLength = ByteBuffer.wrap(tail, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
             if (footerLength <= 0 || footerLength > length - 12) {
@@ -58,6 +78,17 @@ public final class ParquetFooters {
             footer = new byte[footerLength];
             in.readFully(length - 8 - footerLength, footer);
         }
+        return new Footer(length, tail, footer);
+    }
+
+    /** Sorts the encodings (and page encoding stats) of every column chunk; returns whether the file changed. */
+    public static boolean canonicalize(String file, Configuration hadoop) throws IOException {
+        Path path = new Path(file);
+        FileSystem fs = path.getFileSystem(hadoop);
+        Footer read = readFooter(file, hadoop);
+        long length = read.length();
+        byte[] tail = read.tail();
+        byte[] footer = read.footer();
         FileMetaData meta = Util.readFileMetaData(new ByteArrayInputStream(footer));
         for (RowGroup group : meta.getRow_groups()) {
             for (ColumnChunk chunk : group.getColumns()) {

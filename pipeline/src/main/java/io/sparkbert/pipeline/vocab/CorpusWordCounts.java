@@ -59,9 +59,11 @@ public final class CorpusWordCounts implements AutoCloseable {
     private final JavaPairRDD<String, Long> words;
     private final Stats stats;
     private final CorpusPaths.Listing listing;
+    private final List<String> notTextFiles;
 
     private CorpusWordCounts(JavaPairRDD<String, Long> counts, JavaPairRDD<String, Long> words, Stats stats,
-                             CorpusPaths.Listing listing) {
+                             CorpusPaths.Listing listing, List<String> notTextFiles) {
+        this.notTextFiles = notTextFiles;
         this.counts = counts;
         this.words = words;
         this.stats = stats;
@@ -82,9 +84,19 @@ public final class CorpusWordCounts implements AutoCloseable {
                                          int partitions, List<String> outputs) {
         CorpusPaths.requireExisting(paths, spark.hadoopConfiguration());
         CorpusPaths.Listing listing = CorpusPaths.list(paths, spark.hadoopConfiguration(), outputs);
-        List<FileStatus> files = listing.files();
+        List<FileStatus> files = new ArrayList<>();
+        List<String> notText = new ArrayList<>();
+        for (FileStatus file : listing.files()) { // binary input would fill the vocabulary with its bytes
+            String reason = CorpusPaths.notText(file, spark.hadoopConfiguration());
+            if (reason == null) {
+                files.add(file);
+            } else {
+                notText.add(file.getPath() + " (" + reason + ")");
+            }
+        }
         if (files.isEmpty()) {
-            throw new IllegalArgumentException("no input files under " + paths);
+            throw new IllegalArgumentException("no text input files under " + paths
+                    + (notText.isEmpty() ? "" : "; skipped " + String.join(", ", notText)));
         }
         String inputs = files.stream().map(f -> f.getPath().toString()).collect(Collectors.joining(","));
         JavaPairRDD<LongWritable, Text> lines = spark.hadoopFile(inputs, ListedTextInputFormat.class,
@@ -101,7 +113,12 @@ public final class CorpusWordCounts implements AutoCloseable {
         Stats stats = new Stats(files.size(), files.stream().mapToLong(FileStatus::getLen).sum(),
                 totals.getOrDefault(LINES, 0L), totals.getOrDefault(WORDS, 0L), words.count(),
                 totals.getOrDefault(INVALID_UTF8, 0L));
-        return new CorpusWordCounts(counts, words, stats, listing);
+        return new CorpusWordCounts(counts, words, stats, listing, notText);
+    }
+
+    /** The files skipped as binary or UTF-16, each with the reason. */
+    public List<String> notTextFilesSkipped() {
+        return notTextFiles;
     }
 
     /** Which files were read, and which were left out and why. */
