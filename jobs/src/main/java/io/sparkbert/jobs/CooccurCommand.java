@@ -89,6 +89,9 @@ final class CooccurCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        SparkBert.UserError.requireAtLeast("--min-count", minCount, 1, "");
+        SparkBert.UserError.requireAtLeast("--partitions", partitions, 0, "0 = Spark's default");
+        SparkBert.UserError.requireAtLeast("--shards", shards, 0, "0 = one per 8 MB of input");
         Settings settings = config.settings();
         CooccurrenceJob.Tokens mode = switch (tokens.toLowerCase(Locale.ROOT)) {
             case "whitespace" -> CooccurrenceJob.Tokens.WHITESPACE;
@@ -124,7 +127,9 @@ final class CooccurCommand implements Callable<Integer> {
         directory.checkWritable(overwrite);
         List<String> paths = CorpusPaths.split(input);
         CorpusPaths.requireExisting(paths, hadoop);
-        List<FileStatus> files = CorpusPaths.listFiles(paths, hadoop);
+        CorpusPaths.Listing listing = CorpusPaths.list(paths, hadoop, List.of(target));
+        listing.notes().forEach(note -> System.err.println("cooccur: " + note));
+        List<FileStatus> files = listing.files();
         if (files.isEmpty()) {
             throw new SparkBert.UserError("no input files under " + paths);
         }
@@ -138,6 +143,7 @@ final class CooccurCommand implements Callable<Integer> {
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("input", paths);
             report.put("files", result.input().files());
+            report.putAll(listing.toReport());
             report.put("bytes", result.input().bytes());
             report.put("lines", result.input().lines());
             report.put("tokens", result.input().tokens());

@@ -29,6 +29,7 @@ final class FillMaskCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        SparkBert.UserError.requireAtLeast("--top-k", topK, 1, "");
         MaskFiller filler = new MaskFiller(Checkpoint.read(checkpoint));
         List<List<MaskFiller.Candidate>> masks = filler.fill(text, topK);
         System.out.println(text);

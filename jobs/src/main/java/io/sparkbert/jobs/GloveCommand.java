@@ -76,6 +76,7 @@ final class GloveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        SparkBert.UserError.requireAtLeast("--partitions", partitions, 0, "");
         Settings settings = config.settings();
         GloveConfig glove = new GloveConfig(dim, iterations, xMax, alpha, eta, gradClip, seed, partitions);
         String input = VocabCommand.qualify(cooccur).replaceAll("/+$", "");

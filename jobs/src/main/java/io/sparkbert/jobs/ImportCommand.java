@@ -42,6 +42,7 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        InitCommand.requireGeometry(maxSeqLength, maxPredictions);
         if (Files.exists(output) && !overwrite) {
             throw new IllegalArgumentException(output + " already exists; pass --overwrite to replace it");
         }

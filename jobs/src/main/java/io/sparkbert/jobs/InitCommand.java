@@ -46,6 +46,7 @@ final class InitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        InitCommand.requireGeometry(maxSeqLength, maxPredictions);
         Vocab vocabulary = Vocab.load(vocab);
         BertConfig bert = BertConfig.preset(preset, vocabulary.size());
         ComputationGraph graph = BertModel.build(bert, maxSeqLength, maxPredictions, seed);
@@ -54,5 +55,19 @@ final class InitCommand implements Callable<Integer> {
                 graph.numParams(), bert.numHiddenLayers(), bert.hiddenSize(), bert.numAttentionHeads(),
                 vocabulary.size(), output);
         return 0;
+    }
+
+    /**
+     * The sample geometry a checkpoint is built for: preprocess makes samples of at least 5 tokens ([CLS] A [SEP] B
+     * [SEP]), and at least one position is predicted.
+     */
+    static void requireGeometry(int maxSeqLength, int maxPredictions) {
+        if (maxSeqLength < 5) {
+            throw new SparkBert.UserError("--max-seq-length must be at least 5 ([CLS] A [SEP] B [SEP]): "
+                    + maxSeqLength);
+        }
+        if (maxPredictions < 1 || maxPredictions > maxSeqLength) {
+            throw new SparkBert.UserError("--max-predictions must be in [1, --max-seq-length]: " + maxPredictions);
+        }
     }
 }

@@ -107,6 +107,8 @@ final class PreprocessCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        SparkBert.UserError.requireAtLeast("--partitions", partitions, 0, "0 = Spark's default");
+        SparkBert.UserError.requireAtLeast("--shards", shards, 0, "0 = one per ~64 MB of work");
         Settings settings = config.settings();
         SampleConfig samples = new SampleConfig(maxSeqLength, maxPredictions, maskedLmProb, shortSeqProb, dupeFactor,
                 wholeWordMask, parseTruncation(truncation), seed);
@@ -140,7 +142,9 @@ final class PreprocessCommand implements Callable<Integer> {
 
         ObjectNode manifest;
         boolean incrementalRun = incremental && dataset.isFinished();
-        List<FileStatus> files = CorpusPaths.listFiles(paths, hadoop);
+        CorpusPaths.Listing listing = CorpusPaths.list(paths, hadoop, List.of(target));
+        listing.notes().forEach(note -> System.err.println("preprocess: " + note));
+        List<FileStatus> files = listing.files();
         if (incrementalRun) {
             manifest = dataset.manifest();
             checkCompatible(manifest, vocabulary, runConfig);
@@ -185,6 +189,7 @@ final class PreprocessCommand implements Callable<Integer> {
             result = PreprocessJob.run(spark, files, vocabulary, options, staging.toString(), prefix);
             SampleDataset.addRun(manifest, fileEntries, result.shardFiles(), result.input(), result.samples());
             Map<String, Object> report = SampleDataset.report(manifest);
+            report.putAll(listing.toReport());
             if (incrementalRun) {
                 dataset.commitIncrementalRun(staging, result.shardFiles(), manifest, report);
             } else {
@@ -193,6 +198,10 @@ final class PreprocessCommand implements Callable<Integer> {
         } catch (Exception e) {
             staging.getFileSystem(hadoop).delete(staging, true);
             throw e;
+        }
+        if (result.input().utf16FilesSkipped > 0) {
+            System.err.println("preprocess: skipped " + result.input().utf16FilesSkipped + " UTF-16 file(s) (they start "
+                    + "with a UTF-16 byte order mark): UTF-16 is not supported, convert them to UTF-8");
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         Map<String, Object> stats = result.samples().toMap();

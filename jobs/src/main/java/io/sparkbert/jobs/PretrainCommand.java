@@ -126,6 +126,7 @@ final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        SparkBert.UserError.requireAtLeast("--workers", workers, 0, "0 = Spark's default parallelism");
         Settings settings = config.settings();
         if (init != null && !Files.isDirectory(init)) {
             throw new SparkBert.UserError("--init " + init + " is not a checkpoint directory");
@@ -137,7 +138,25 @@ final class PretrainCommand implements Callable<Integer> {
             if (overwrite && Files.exists(output)) {
                 RunDirectory.deleteTree(output);
             }
-            return train(settings);
+            boolean existed = Files.exists(output);
+            boolean recorded = Files.exists(output.resolve(RunDirectory.RUN));
+            try {
+                return train(settings);
+            } catch (Exception e) {
+                // a run that failed before its first checkpoint holds nothing to resume: it must not refuse the
+                // corrected command as "a different run"
+                if (!recorded && new RunDirectory(output).latestCheckpoint().isEmpty()) {
+                    if (existed) {
+                        for (String name : List.of(RunDirectory.RUN, RunDirectory.METRICS, RunDirectory.BASELINE,
+                                RunDirectory.CURVES)) {
+                            Files.deleteIfExists(output.resolve(name));
+                        }
+                    } else if (Files.exists(output)) {
+                        RunDirectory.deleteTree(output);
+                    }
+                }
+                throw e;
+            }
         }
     }
 

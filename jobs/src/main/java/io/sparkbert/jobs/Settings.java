@@ -26,9 +26,20 @@ public final class Settings implements CommandLine.IDefaultValueProvider {
     private static final String BUNDLED = "sparkbert-conf/sparkbert.conf";
 
     private final Config config;
+    /** The user's --config file alone (null without one), for checking its keys. */
+    private final Config user;
+    private final Path userFile;
+    private final Config defaults;
 
     Settings(Config config) {
+        this(config, null, null, config);
+    }
+
+    private Settings(Config config, Config user, Path userFile, Config defaults) {
         this.config = config;
+        this.user = user;
+        this.userFile = userFile;
+        this.defaults = defaults;
     }
 
     /** Loads the defaults, with a user file (may be null) on top. */
@@ -47,9 +58,86 @@ public final class Settings implements CommandLine.IDefaultValueProvider {
                 throw new CommandLine.ParameterException(new CommandLine(new SparkBert()),
                         "config file not found: " + userFile);
             }
-            config = ConfigFactory.parseFile(userFile.toFile(), strict).withFallback(defaults);
+            Config parsed;
+            try {
+                parsed = ConfigFactory.parseFile(userFile.toFile(), strict);
+                config = parsed.withFallback(defaults).resolve();
+            } catch (ConfigException e) {
+                String message = e.getMessage();
+                int line = e.origin() == null ? -1 : e.origin().lineNumber();
+                String prefix = e.origin() == null ? "" : e.origin().description() + ": ";
+                if (message.startsWith(prefix)) {
+                    message = message.substring(prefix.length());
+                }
+                throw new CommandLine.ParameterException(new CommandLine(new SparkBert()),
+                        "config file " + userFile + (line > 0 ? ":" + line : "") + ": " + message);
+            }
+            return new Settings(config, parsed, userFile, defaults.resolve());
         }
         return new Settings(config.resolve());
+    }
+
+    /**
+     * Rejects a key of the user's --config file that no option reads and no default defines (a misspelt key was
+     * silently ignored), naming the nearest valid key; {@code spark.conf.*} takes any Spark property.
+     */
+    void checkUserKeys(CommandLine root) {
+        if (user == null) {
+            return;
+        }
+        java.util.Set<String> valid = new java.util.TreeSet<>();
+        defaults.withoutPath("spark.conf").entrySet().forEach(e -> valid.add(e.getKey()));
+        collectOptionKeys(root, valid);
+        List<String> unknown = new java.util.ArrayList<>();
+        for (var entry : user.entrySet()) {
+            String key = entry.getKey();
+            if (!valid.contains(key) && !key.startsWith("spark.conf.")) {
+                unknown.add(key);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            java.util.Collections.sort(unknown);
+            String key = unknown.get(0);
+            String nearest = valid.stream().min(java.util.Comparator.comparingInt(v -> editDistance(key, v)))
+                    .orElse("?");
+            int line = user.getValue(key).origin().lineNumber();
+            throw new CommandLine.ParameterException(new CommandLine(new SparkBert()),
+                    "config file " + userFile + (line > 0 ? ":" + line : "") + ": unknown key '" + key
+                            + "'; did you mean '" + nearest + "'?"
+                            + (unknown.size() > 1 ? " (" + (unknown.size() - 1) + " more unknown: "
+                            + String.join(", ", unknown.subList(1, unknown.size())) + ")" : ""));
+        }
+    }
+
+    private static void collectOptionKeys(CommandLine command, java.util.Set<String> keys) {
+        for (OptionSpec option : command.getCommandSpec().options()) {
+            String key = key(command.getCommandSpec().qualifiedName(" "), option.longestName());
+            if (key != null) {
+                keys.add(key);
+            }
+        }
+        for (CommandLine sub : command.getSubcommands().values()) {
+            collectOptionKeys(sub, keys);
+        }
+    }
+
+    static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     /** Finds {@code --config FILE} (or {@code --config=FILE}) before picocli parses the rest. */

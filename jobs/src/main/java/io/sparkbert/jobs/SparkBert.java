@@ -66,11 +66,12 @@ public final class SparkBert implements Runnable {
         try {
             Path userConfig = Settings.configOption(args);
             Settings settings = Settings.load(userConfig);
+            settings.checkUserKeys(commandLine);
             commandLine.setDefaultValueProvider(settings);
             commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
                 // Errors a user can fix get one clear line; anything else keeps its stack trace.
                 if (isUserError(e)) {
-                    cmd.getErr().println("sparkbert " + cmd.getCommandName() + ": " + e.getMessage());
+                    cmd.getErr().println("sparkbert " + cmd.getCommandName() + ": " + printable(e.getMessage()));
                     return 2;
                 }
                 LOG.error("sparkbert {} failed", cmd.getCommandName(), e);
@@ -79,7 +80,7 @@ public final class SparkBert implements Runnable {
             });
             return commandLine.execute(args);
         } catch (CommandLine.ParameterException e) {
-            commandLine.getErr().println("sparkbert: " + e.getMessage());
+            commandLine.getErr().println("sparkbert: " + printable(e.getMessage()));
             return 2;
         } catch (Error e) { // IllegalAccessError, OutOfMemoryError, UnsatisfiedLinkError pass picocli's handler
             var hint = Hints.of(e);
@@ -93,7 +94,24 @@ public final class SparkBert implements Runnable {
         }
     }
 
-    private static boolean isUserError(Throwable e) {
+    /**
+     * A user error's message as the one line it is printed as: line breaks and other control characters (which a
+     * message may quote from the user's input) are shown as escapes.
+     */
+    static String printable(String message) {
+        StringBuilder out = new StringBuilder(message.length());
+        message.codePoints().forEach(c -> {
+            int type = Character.getType(c);
+            if (type == Character.CONTROL || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR) {
+                out.append(String.format(java.util.Locale.ROOT, "\\u%04X", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
+    }
+
+    static boolean isUserError(Throwable e) {
         return e instanceof InvalidVocabException
                 || e instanceof OutputExistsException
                 || e instanceof OutputLock.LockedException
@@ -109,6 +127,14 @@ public final class SparkBert implements Runnable {
 
         public UserError(String message) {
             super(message);
+        }
+
+        /** Refuses an option value below {@code min} ({@code meaning} says what the smallest values mean). */
+        static void requireAtLeast(String option, long value, long min, String meaning) {
+            if (value < min) {
+                throw new UserError(option + " must be at least " + min + (meaning.isEmpty() ? "" : " (" + meaning + ")")
+                        + ": " + value);
+            }
         }
     }
 

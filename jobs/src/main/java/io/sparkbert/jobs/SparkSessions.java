@@ -48,7 +48,17 @@ public final class SparkSessions {
         Config defaults = settings.config().getConfig("spark.conf");
         defaults.entrySet().forEach(e -> conf.setIfMissing(String.join(".", ConfigUtil.splitPath(e.getKey())),
                 String.valueOf(e.getValue().unwrapped())));
-        return SparkSession.builder().config(conf).getOrCreate();
+        try {
+            return SparkSession.builder().config(conf).getOrCreate();
+        } catch (Exception e) { // a bad --master or --spark-conf value (SparkException, …): Spark says which
+            if (e instanceof SparkBert.UserError) {
+                throw e;
+            }
+            String message = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            throw new SparkBert.UserError("cannot start Spark with master " + conf.get("spark.master")
+                    + (sparkConf == null || sparkConf.isEmpty() ? "" : " and --spark-conf " + sparkConf) + ": "
+                    + message);
+        }
     }
 
     static JavaSparkContext context(SparkSession session) {

@@ -49,8 +49,16 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        SparkBert.UserError.requireAtLeast("--threads", threads, 0, "0 = one per core");
+        if (Files.isDirectory(input)) {
+            throw new SparkBert.UserError("--input " + input + " is a directory; tokenize reads one file (preprocess "
+                    + "reads directories)");
+        }
         if (!Files.isRegularFile(input)) {
             throw new NoSuchFileException(input.toString(), null, "input file not found");
+        }
+        if (Files.exists(output) && Files.isSameFile(input, output)) {
+            throw new SparkBert.UserError("--output " + output + " is the input file; write the ids elsewhere");
         }
         Configuration hadoop = new Configuration();
         String target = output.toAbsolutePath().toUri().toString();

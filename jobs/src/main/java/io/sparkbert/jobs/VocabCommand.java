@@ -62,6 +62,7 @@ final class VocabCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        SparkBert.UserError.requireAtLeast("--partitions", partitions, 0, "");
         Settings settings = config.settings();
         WordPieceTrainer trainer = new WordPieceTrainer(size, minCount); // validates size and min-count
         String target = qualify(output);
@@ -85,7 +86,12 @@ final class VocabCommand implements Callable<Integer> {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         List<String> paths = CorpusPaths.split(input);
         try (CorpusWordCounts counts = CorpusWordCounts.count(SparkSessions.context(spark), paths, !cased,
-                partitions)) {
+                partitions, List.of(target, reportTarget))) {
+            counts.listing().notes().forEach(note -> System.err.println("vocab: " + note));
+            if (!counts.notTextFilesSkipped().isEmpty()) {
+                System.err.println("vocab: skipped " + counts.notTextFilesSkipped().size() + " file(s) that are not "
+                        + "text: " + String.join(", ", counts.notTextFilesSkipped()));
+            }
             CorpusWordCounts.Stats stats = counts.stats();
             LOG.info("Counted {} words ({} distinct) in {} lines of {} files", stats.words(), stats.distinctWords(),
                     stats.lines(), stats.files());
@@ -108,6 +114,8 @@ final class VocabCommand implements Callable<Integer> {
             report.put("cased", cased);
             report.put("input", paths);
             report.put("files", stats.files());
+            report.putAll(counts.listing().toReport());
+            report.put("not_text_files_skipped", counts.notTextFilesSkipped());
             report.put("bytes", stats.bytes());
             report.put("lines", stats.lines());
             report.put("words", stats.words());

@@ -170,6 +170,42 @@ class PretrainCommandTest {
         }
     }
 
+    /** Issue 16: a run that failed before its first checkpoint (and a killed run's staging) block nothing. */
+    @Test
+    void failedPretrainLeavesNoRunJsonAndStaleStagingIsRemoved() throws Exception {
+        Path run = shared.resolve("retry");
+        Path stale = Files.createDirectories(shared.resolve(".retry.tmp-" + java.util.UUID.randomUUID()));
+        Files.writeString(stale.resolve("half-written"), "x");
+        Cli.Result failed = pretrain(run, "--batch-size-per-worker", "100000", "--steps", "3");
+        assertNotEquals(0, failed.exitCode());
+        assertTrue(!Files.exists(run.resolve("run.json")), "run.json left by the failed run");
+        assertTrue(!Files.exists(stale), "stale staging directory still there");
+        assertOk(pretrain(run, "--steps", "3", "--eval-every", "3", "--checkpoint-every", "3"));
+        assertTrue(Files.exists(run.resolve("checkpoints/latest")));
+    }
+
+    /** Issue 16: a truncated shard is named in one line, before any training. */
+    @Test
+    void aTruncatedShardIsOneLine() throws Exception {
+        Path copy = Files.createDirectories(shared.resolve("truncated-samples"));
+        List<Path> shards = new ArrayList<>();
+        try (var files = Files.list(data)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(file, copy.resolve(file.getFileName()));
+                if (file.toString().endsWith(".parquet")) {
+                    shards.add(copy.resolve(file.getFileName()));
+                }
+            }
+        }
+        try (var file = new java.io.RandomAccessFile(shards.get(0).toFile(), "rw")) {
+            file.setLength(file.length() / 2);
+        }
+        Cli.Result result = pretrain(shared.resolve("on-truncated"), "--data", copy.toString(), "--steps", "3");
+        assertEquals(2, result.exitCode(), result.err());
+        assertTrue(result.err().contains("is not a complete Parquet file"), result.err());
+        assertEquals(1, result.err().strip().lines().count(), result.err());
+    }
+
     @Test
     void aDifferentRunInTheSameDirectoryIsRefusedAndInitStartsFromACheckpoint() throws Exception {
         Path run = shared.resolve("first");

@@ -2,6 +2,7 @@ package io.sparkbert.model;
 
 import io.sparkbert.model.checkpoint.Checkpoint;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -27,10 +28,27 @@ public final class BertInference {
     public record Outputs(INDArray mlmLogits, INDArray nspLogits, INDArray pooledOutput, INDArray sequenceOutput) {
     }
 
+    /**
+     * One request, unpadded: {@code inputIds}, {@code tokenTypeIds} and {@code attentionMask} of one length (at most
+     * the model's), {@code maskedLmPositions} at most the model's number of predictions.
+     */
+    public record Request(int[] inputIds, int[] tokenTypeIds, int[] attentionMask, int[] maskedLmPositions) {
+    }
+
+    /** A request the model cannot run: the message names the field and the value. */
+    public static final class InvalidRequestException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        public InvalidRequestException(String message) {
+            super(message);
+        }
+    }
+
     private final BertPretraining.Graph graph;
     private final int seqLen;
     private final int maxPredictions;
     private final int vocabSize;
+    private final int typeVocabSize;
 
     public BertInference(Checkpoint.Loaded checkpoint) {
         this(checkpoint.graph());
@@ -42,6 +60,7 @@ public final class BertInference {
         this.seqLen = layer.seqLen();
         this.maxPredictions = layer.maxPredictions();
         this.vocabSize = layer.bertConfig().vocabSize();
+        this.typeVocabSize = layer.bertConfig().typeVocabSize();
         this.graph = BertPretraining.create(layer.bertConfig().withoutDropout(), seqLen, maxPredictions, false,
                 layer.seed(), DataType.FLOAT);
         load(trained);
@@ -74,8 +93,121 @@ public final class BertInference {
         return maxPredictions;
     }
 
-    /** Runs a batch; arrays are [B, S] and [B, P], padded to the model's lengths. */
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    public int typeVocabSize() {
+        return typeVocabSize;
+    }
+
+    /**
+     * Checks that the model can run {@code request}: nothing out of range ever reaches the native lookups (an id
+     * outside the vocabulary crashes ND4J's gather or silently reads another row).
+     *
+     * @throws InvalidRequestException naming the field, the position in it and the allowed range
+     */
+    public void validate(Request request) {
+        int n = request.inputIds().length;
+        if (n == 0) {
+            throw new InvalidRequestException("input_ids is empty");
+        }
+        if (n > seqLen) {
+            throw new InvalidRequestException("input_ids has " + n + " tokens; the model takes at most " + seqLen);
+        }
+        if (request.tokenTypeIds().length != n || request.attentionMask().length != n) {
+            throw new InvalidRequestException("input_ids (" + n + "), token_type_ids (" + request.tokenTypeIds().length
+                    + ") and attention_mask (" + request.attentionMask().length + ") differ in length");
+        }
+        if (request.maskedLmPositions().length > maxPredictions) {
+            throw new InvalidRequestException("masked_lm_positions has " + request.maskedLmPositions().length
+                    + " entries; the model predicts at most " + maxPredictions);
+        }
+        requireRange("input_ids", request.inputIds(), 0, vocabSize);
+        requireRange("token_type_ids", request.tokenTypeIds(), 0, typeVocabSize);
+        requireRange("attention_mask", request.attentionMask(), 0, 2);
+        int real = 0;
+        for (int a : request.attentionMask()) {
+            real += a;
+        }
+        if (request.attentionMask()[0] != 1) {
+            throw new InvalidRequestException("attention_mask[0] is 0: the first token must be a real token");
+        }
+        requireRange("masked_lm_positions", request.maskedLmPositions(), 0, n);
+        for (int i = 0; i < request.maskedLmPositions().length; i++) {
+            int position = request.maskedLmPositions()[i];
+            if (request.attentionMask()[position] != 1) {
+                throw new InvalidRequestException("masked_lm_positions[" + i + "] = " + position
+                        + " is a padding position (the request has " + real + " real tokens)");
+            }
+        }
+    }
+
+    private static void requireRange(String field, int[] values, int from, int to) {
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] < from || values[i] >= to) {
+                throw new InvalidRequestException(field + "[" + i + "] = " + values[i] + " is outside [" + from + ", "
+                        + to + ")");
+            }
+        }
+    }
+
+    /** Validates and runs requests (at most any batch size), padded here to the model's lengths. */
+    public Outputs run(List<Request> requests) {
+        for (Request request : requests) {
+            validate(request);
+        }
+        int s = seqLen;
+        int p = maxPredictions;
+        float[][] ids = new float[requests.size()][s];
+        float[][] types = new float[requests.size()][s];
+        float[][] attention = new float[requests.size()][s];
+        float[][] positions = new float[requests.size()][p];
+        for (int b = 0; b < requests.size(); b++) {
+            Request r = requests.get(b);
+            for (int i = 0; i < r.inputIds().length; i++) {
+                ids[b][i] = r.inputIds()[i];
+                types[b][i] = r.tokenTypeIds()[i];
+                attention[b][i] = r.attentionMask()[i];
+            }
+            for (int i = 0; i < r.maskedLmPositions().length; i++) {
+                positions[b][i] = r.maskedLmPositions()[i];
+            }
+        }
+        return execute(Nd4j.createFromArray(ids), Nd4j.createFromArray(types), Nd4j.createFromArray(attention),
+                Nd4j.createFromArray(positions));
+    }
+
+    /**
+     * Runs a batch; arrays are [B, S] and [B, P], padded to the model's lengths. Every value is checked against the
+     * model's ranges first.
+     *
+     * @throws InvalidRequestException for a shape or a value the model cannot take
+     */
     public Outputs run(INDArray inputIds, INDArray tokenTypeIds, INDArray attentionMask, INDArray maskedLmPositions) {
+        long batch = inputIds.rank() == 2 ? inputIds.size(0) : -1;
+        requireArray("input_ids", inputIds, batch, seqLen, vocabSize);
+        requireArray("token_type_ids", tokenTypeIds, batch, seqLen, typeVocabSize);
+        requireArray("attention_mask", attentionMask, batch, seqLen, 2);
+        requireArray("masked_lm_positions", maskedLmPositions, batch, maxPredictions, seqLen);
+        return execute(inputIds, tokenTypeIds, attentionMask, maskedLmPositions);
+    }
+
+    private static void requireArray(String field, INDArray values, long batch, int width, int limit) {
+        if (values.rank() != 2 || values.size(0) != batch || values.size(1) != width) {
+            throw new InvalidRequestException(field + " has shape " + java.util.Arrays.toString(values.shape())
+                    + "; the model takes [" + (batch < 0 ? "B" : batch) + ", " + width + "]");
+        }
+        for (double v : values.castTo(DataType.DOUBLE).dup('c').data().asDouble()) {
+            if (!(v >= 0 && v < limit) || v != Math.rint(v)) {
+                throw new InvalidRequestException(field + " holds " + v + ", outside the integers of [0, " + limit
+                        + ")");
+            }
+        }
+    }
+
+    private Outputs execute(INDArray inputIds, INDArray tokenTypeIds, INDArray attentionMask,
+                            INDArray maskedLmPositions) {
         long batch = inputIds.size(0);
         Map<String, INDArray> inputs = new HashMap<>();
         inputs.put("input_ids", inputIds.castTo(DataType.FLOAT));

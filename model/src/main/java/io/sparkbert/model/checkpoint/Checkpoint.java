@@ -106,9 +106,21 @@ public final class Checkpoint {
                 throw new IllegalArgumentException("not a checkpoint: " + dir.resolve(name) + " is missing");
             }
         }
-        JsonNode config = JSON.readTree(dir.resolve(CONFIG).toFile());
+        JsonNode config;
+        try {
+            config = JSON.readTree(dir.resolve(CONFIG).toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("checkpoint " + dir + ": config.json is not valid JSON: "
+                    + e.getOriginalMessage());
+        }
         Vocab vocab = Vocab.load(dir.resolve(VOCAB));
-        ComputationGraph graph = ModelSerializer.restoreComputationGraph(dir.resolve(MODEL).toFile(), true);
+        ComputationGraph graph;
+        try {
+            graph = ModelSerializer.restoreComputationGraph(dir.resolve(MODEL).toFile(), true);
+        } catch (IOException | RuntimeException e) { // EOFException, ZipException, DL4J's "no configuration" …
+            throw new IllegalArgumentException("checkpoint " + dir + ": model.zip cannot be read (truncated, empty or "
+                    + "not a DL4J model; " + Files.size(dir.resolve(MODEL)) + " bytes): " + e);
+        }
         BertConfig bert = BertModel.layer(graph).bertConfig();
         if (bert.vocabSize() != vocab.size()) {
             throw new IllegalArgumentException("checkpoint " + dir + ": the model has " + bert.vocabSize()

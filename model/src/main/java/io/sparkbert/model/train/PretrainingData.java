@@ -93,7 +93,9 @@ public final class PretrainingData implements Serializable {
                         + vocab.sha256().substring(0, 12) + ", " + info.seqLen() + ", " + info.maxPredictions());
             }
             for (JsonNode shard : manifest.withArray("shards")) {
-                shards.add(new Path(dataset.path(), shard.asText()).toString());
+                String file = new Path(dataset.path(), shard.asText()).toString();
+                io.sparkbert.pipeline.util.ParquetFooters.requireComplete(file, hadoop); // a truncated shard, named
+                shards.add(file);
             }
             samples += manifest.path("totals").path("samples").asLong(0);
         }

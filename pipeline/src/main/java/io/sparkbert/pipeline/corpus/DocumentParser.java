@@ -25,7 +25,8 @@ import java.util.List;
  * Invalid UTF-8 is replaced and counted; control characters are removed (by the tokenizer) and
  * counted; a line longer than the cap is dropped and counted; a sentence that tokenizes to nothing is
  * dropped, a document left with no sentence is skipped, both counted. A file with a NUL byte in its
- * first 8 KiB is treated as binary: skipped whole and counted. Documents never span files: one parser
+ * first 8 KiB is treated as binary: skipped whole and counted; a file starting with a UTF-16 byte order mark is
+ * skipped whole and counted apart (UTF-16 is not supported: convert it to UTF-8). Documents never span files: one parser
  * reads one file.
  */
 public final class DocumentParser {
@@ -41,6 +42,8 @@ public final class DocumentParser {
     private final SampleConfig samples;
     private final int maxLineBytes;
     private final InputStats stats;
+    /** This file's counts, added to {@link #stats} at its end unless it turns out to be binary. */
+    private final InputStats fileStats = new InputStats();
     private final LenientUtf8Decoder decoder = new LenientUtf8Decoder();
     private final IntList ids = new IntList(256);
 
@@ -51,6 +54,7 @@ public final class DocumentParser {
     private final List<List<int[]>> held = new ArrayList<>();
     private long bytesSeen;
     private boolean binary;
+    private boolean utf16;
 
     /**
      * @param samples      sample settings: a sentence longer than one sample holds is cut to fit with
@@ -72,6 +76,12 @@ public final class DocumentParser {
         if (binary) {
             return;
         }
+        if (bytesSeen == 0 && length >= 2 && ((bytes[0] & 0xFF) == 0xFF && (bytes[1] & 0xFF) == 0xFE
+                || (bytes[0] & 0xFF) == 0xFE && (bytes[1] & 0xFF) == 0xFF)) {
+            utf16 = true; // a UTF-16 byte order mark: not binary, but not supported either (counted apart)
+            binary = true;
+            return;
+        }
         if (bytesSeen < BINARY_SNIFF_BYTES) {
             int limit = (int) Math.min(length, BINARY_SNIFF_BYTES - bytesSeen);
             for (int i = 0; i < limit; i++) {
@@ -84,15 +94,15 @@ public final class DocumentParser {
             }
         }
         bytesSeen += length + 1;
-        stats.bytes += length + 1;
-        stats.lines++;
+        fileStats.bytes += length + 1;
+        fileStats.lines++;
         List<List<int[]>> target = bytesSeen < BINARY_SNIFF_BYTES ? held : out;
         if (target == out && !held.isEmpty()) {
             out.addAll(held);
             held.clear();
         }
         if (length > maxLineBytes) {
-            stats.longLinesDropped++;
+            fileStats.longLinesDropped++;
             return;
         }
         String text = decoder.decode(bytes, 0, length);
@@ -109,17 +119,22 @@ public final class DocumentParser {
 
     /** Ends the file: the last document is finished and the file's counts are final. */
     public void endOfFile(List<List<int[]>> out) {
-        stats.invalidUtf8Sequences += decoder.invalidSequences();
-        if (binary) {
+        if (utf16) {
+            stats.utf16FilesSkipped++;
+            return;
+        }
+        if (binary) { // nothing of a binary file counts but the file itself (its lines were never read as text)
             stats.binaryFilesSkipped++;
             return;
         }
+        fileStats.invalidUtf8Sequences += decoder.invalidSequences();
         if (bytesSeen == 0) {
-            stats.emptyFiles++;
+            fileStats.emptyFiles++;
         }
         out.addAll(held);
         held.clear();
         endDocument(out);
+        stats.merge(fileStats);
     }
 
     private void jsonDocument(String line, List<List<int[]>> out) {
@@ -131,12 +146,12 @@ public final class DocumentParser {
             JsonNode node = JSON.readTree(line);
             JsonNode field = node == null ? null : node.get("text");
             if (field == null || !field.isTextual()) {
-                stats.malformedJsonLines++;
+                fileStats.malformedJsonLines++;
                 return;
             }
             text = field.asText();
         } catch (IOException e) {
-            stats.malformedJsonLines++;
+            fileStats.malformedJsonLines++;
             return;
         }
         currentHadText = true;
@@ -148,17 +163,17 @@ public final class DocumentParser {
 
     private void addSentence(String text) {
         currentHadText = true;
-        stats.controlCharactersRemoved += countControlCharacters(text);
+        fileStats.controlCharactersRemoved += countControlCharacters(text);
         ids.clear();
         tokenizer.encode(text, ids);
         if (ids.size() == 0) {
-            stats.emptySentencesDropped++;
+            fileStats.emptySentencesDropped++;
             return;
         }
         int[] sentence = ids.toArray();
         if (sentence.length > samples.maxNumTokens()) {
             sentence = Document.truncateLongSentences(new int[][] {sentence}, samples).sentences()[0];
-            stats.longSentencesTruncated++;
+            fileStats.longSentencesTruncated++;
         }
         current.add(sentence);
     }
@@ -166,19 +181,19 @@ public final class DocumentParser {
     private void endDocument(List<List<int[]>> out) {
         if (current.isEmpty()) {
             if (currentHadText) {
-                stats.emptyDocumentsSkipped++;
+                fileStats.emptyDocumentsSkipped++;
                 currentHadText = false;
             }
             return;
         }
         currentHadText = false;
-        stats.documents++;
-        stats.sentences += current.size();
+        fileStats.documents++;
+        fileStats.sentences += current.size();
         for (int[] sentence : current) {
-            stats.tokens += sentence.length;
+            fileStats.tokens += sentence.length;
         }
         if (current.size() == 1) {
-            stats.singleSentenceDocuments++;
+            fileStats.singleSentenceDocuments++;
         }
         out.add(current);
         current = new ArrayList<>();

@@ -19,6 +19,7 @@ public final class InputStats implements Serializable {
     public long tokens;
     public long emptyFiles;
     public long binaryFilesSkipped;
+    public long utf16FilesSkipped;
     public long invalidUtf8Sequences;
     public long controlCharactersRemoved;
     public long longLinesDropped;
@@ -37,6 +38,7 @@ public final class InputStats implements Serializable {
         tokens += other.tokens;
         emptyFiles += other.emptyFiles;
         binaryFilesSkipped += other.binaryFilesSkipped;
+        utf16FilesSkipped += other.utf16FilesSkipped;
         invalidUtf8Sequences += other.invalidUtf8Sequences;
         controlCharactersRemoved += other.controlCharactersRemoved;
         longLinesDropped += other.longLinesDropped;
@@ -59,6 +61,7 @@ public final class InputStats implements Serializable {
         map.put("tokens", tokens);
         map.put("empty_files", emptyFiles);
         map.put("binary_files_skipped", binaryFilesSkipped);
+        map.put("utf16_files_skipped", utf16FilesSkipped);
         map.put("invalid_utf8_sequences_replaced", invalidUtf8Sequences);
         map.put("control_characters_removed", controlCharactersRemoved);
         map.put("long_lines_dropped", longLinesDropped);

@@ -1,5 +1,6 @@
 package io.sparkbert.pipeline.glove;
 
+import io.sparkbert.pipeline.corpus.ListedTextInputFormat;
 import io.sparkbert.pipeline.text.LenientUtf8Decoder;
 import io.sparkbert.pipeline.tokenizer.BertTokenizer;
 import io.sparkbert.pipeline.tokenizer.IntList;
@@ -31,7 +32,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.io.LongWritable;
 import org.apache.hadoop.io.Text;
-import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -114,8 +114,9 @@ public final class CooccurrenceJob {
         long started = System.nanoTime();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Configuration hadoop = new Configuration(sc.hadoopConfiguration());
-        // GloVe ends lines at '\n' only; a '\r' is ignored, not a line end as Hadoop's default reader has it
-        hadoop.set("textinputformat.record.delimiter", "\n");
+        // Lines end at '\n', "\r\n" or a lone '\r' (Hadoop's default reader): GloVe's C tools end them at '\n' only
+        // and drop every '\r', which glues the last word of a lone-CR line to the first of the next
+        hadoop.unset("textinputformat.record.delimiter");
         // input splits of equal size, at least one per core (or --partitions): Hadoop's default of one per
         // 32 MB block gives a 39 MB file a 32 MB and a 7 MB task, and one core waits for the other
         long totalBytes = files.stream().mapToLong(FileStatus::getLen).sum();
@@ -123,7 +124,8 @@ public final class CooccurrenceJob {
         hadoop.setLong("mapreduce.input.fileinputformat.split.maxsize",
                 Math.max(1 << 16, Math.min(128L << 20, (totalBytes + wanted - 1) / wanted)));
         String inputs = files.stream().map(f -> f.getPath().toString()).collect(Collectors.joining(","));
-        JavaRDD<Text> lines = sc.newAPIHadoopFile(inputs, TextInputFormat.class, LongWritable.class, Text.class, hadoop)
+        JavaRDD<Text> lines = sc.newAPIHadoopFile(inputs, ListedTextInputFormat.NewApi.class, LongWritable.class, Text.class,
+                        hadoop)
                 .values();
         if (options.partitions() > lines.getNumPartitions()) {
             lines = lines.repartition(options.partitions());
@@ -231,16 +233,23 @@ public final class CooccurrenceJob {
         }
 
         /**
-         * Hands the words of a line to {@code visitor}; returns whether its bytes were valid UTF-8 (checked
-         * only with {@code checkUtf8}; true otherwise).
+         * Hands the words of a line to {@code visitor} (invalid UTF-8 replaced by U+FFFD, NUL bytes removed);
+         * returns whether its bytes were valid UTF-8.
          */
         boolean words(Text line, GloveWords.WordVisitor visitor, LenientUtf8Decoder decoder, IntList scratch,
                       boolean checkUtf8) {
             long invalidBefore = decoder.invalidSequences();
             if (mode == Tokens.WHITESPACE) {
-                GloveWords.forEachWord(line.getBytes(), line.getLength(), visitor);
-                if (checkUtf8 && hasHighBytes(line)) {
-                    decoder.decode(line.getBytes(), 0, line.getLength()); // only to count invalid UTF-8
+                if (!hasHighOrNulBytes(line)) { // nearly always: the bytes are GloVe's words as they are
+                    GloveWords.forEachWord(line.getBytes(), line.getLength(), visitor);
+                } else {
+                    // invalid UTF-8 becomes U+FFFD and NUL (a C string's end) goes, as everywhere else, so that
+                    // vocab.txt is text; valid UTF-8 without NUL keeps its bytes
+                    String text = decoder.decode(line.getBytes(), 0, line.getLength());
+                    byte[] clean = decoder.invalidSequences() == invalidBefore && text.indexOf('\0') < 0
+                            ? line.getBytes() : text.replace("\0", "").getBytes(StandardCharsets.UTF_8);
+                    int length = clean == line.getBytes() ? line.getLength() : clean.length;
+                    GloveWords.forEachWord(clean, length, visitor);
                 }
             } else {
                 String text = decoder.decode(line.getBytes(), 0, line.getLength());
@@ -254,10 +263,10 @@ public final class CooccurrenceJob {
             return decoder.invalidSequences() == invalidBefore;
         }
 
-        private static boolean hasHighBytes(Text line) {
+        private static boolean hasHighOrNulBytes(Text line) {
             byte[] bytes = line.getBytes();
             for (int i = 0; i < line.getLength(); i++) {
-                if (bytes[i] < 0) {
+                if (bytes[i] <= 0) {
                     return true;
                 }
             }

@@ -15,6 +15,7 @@ import io.sparkbert.pipeline.samples.SampleStats;
 import io.sparkbert.pipeline.samples.TrainingSample;
 import io.sparkbert.pipeline.tokenizer.BertTokenizer;
 import io.sparkbert.pipeline.tokenizer.Vocab;
+import io.sparkbert.pipeline.util.ParquetFooters;
 import io.sparkbert.pipeline.util.SparkOutputs;
 import java.io.IOException;
 import java.io.Serializable;
@@ -123,8 +124,11 @@ public final class PreprocessJob {
         if (numDocuments == 0) {
             parsed.unpersist();
             throw new IllegalArgumentException("the corpus has no documents: " + files.size() + " file(s), "
-                    + input.emptyFiles + " empty, " + input.binaryFilesSkipped + " binary, "
-                    + input.lines + " lines with no text that tokenizes");
+                    + input.emptyFiles + " empty, " + input.binaryFilesSkipped + " binary, " + input.utf16FilesSkipped
+                    + " UTF-16 (not supported: convert to UTF-8); " + input.lines + " line(s) "
+                    + "read, of which " + input.longLinesDropped + " dropped as longer than " + options.maxLineBytes()
+                    + " bytes (--max-line-bytes), " + input.malformedJsonLines + " malformed JSON, and "
+                    + input.emptySentencesDropped + " with no text that tokenizes");
         }
         LOG.info("Parsed {} documents, {} sentences, {} tokens from {} files", numDocuments, input.sentences,
                 input.tokens, input.files);
@@ -179,6 +183,9 @@ public final class PreprocessJob {
         documents.unpersist();
         List<String> shardFiles = SparkOutputs.renamePartFiles(stagingDir, shardPrefix, ".parquet",
                 sc.hadoopConfiguration());
+        for (String shard : shardFiles) { // the same bytes in every JVM, not only the same data
+            ParquetFooters.canonicalize(stagingDir + "/" + shard, sc.hadoopConfiguration());
+        }
         return new Result(input, stats.value().copy(), shardFiles);
     }
 

@@ -6,8 +6,8 @@ import java.util.Arrays;
 
 /**
  * Reads a byte stream as lines of UTF-8 text, never failing on bad bytes (see
- * {@link LenientUtf8Decoder}). Lines end at '\n'; a '\r' before it is kept (the
- * tokenizer treats it as whitespace); a final line without '\n' is still a line.
+ * {@link LenientUtf8Decoder}). Lines end at '\n', "\r\n" or a lone '\r' (classic Mac text, whose
+ * lines would otherwise run together into one); a final line without a line end is still a line.
  * Not thread-safe: one reader per stream.
  */
 public final class Utf8Lines implements AutoCloseable {
@@ -19,6 +19,8 @@ public final class Utf8Lines implements AutoCloseable {
     private byte[] line = new byte[1024];
     private final LenientUtf8Decoder decoder = new LenientUtf8Decoder();
     private long bytesRead;
+    /** The last line ended at a '\r': a '\n' right after it belongs to that line end. */
+    private boolean afterCr;
 
     public Utf8Lines(InputStream in) {
         this.in = in;
@@ -34,12 +36,20 @@ public final class Utf8Lines implements AutoCloseable {
                     return any ? decode(length) : null;
                 }
             }
+            if (afterCr) {
+                afterCr = false;
+                if (buffer[position] == '\n') {
+                    position++;
+                    continue;
+                }
+            }
             any = true;
             int start = position;
             int newline = -1;
             for (int i = start; i < limit; i++) {
-                if (buffer[i] == '\n') {
+                if (buffer[i] == '\n' || buffer[i] == '\r') {
                     newline = i;
+                    afterCr = buffer[i] == '\r';
                     break;
                 }
             }

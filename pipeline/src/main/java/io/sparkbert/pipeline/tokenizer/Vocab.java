@@ -65,6 +65,9 @@ public final class Vocab implements Serializable {
                 new InputStreamReader(new DigestInputStream(in, digest), StandardCharsets.UTF_8))) {
             String line;
             while ((line = reader.readLine()) != null) {
+                if (lines.isEmpty() && line.startsWith("\uFEFF")) {
+                    line = line.substring(1); // a UTF-8 byte order mark (editors on Windows write one) is no token
+                }
                 // HuggingFace and Google both strip trailing whitespace from each entry.
                 lines.add(line.stripTrailing());
             }

@@ -162,10 +162,27 @@ public final class OutputLock implements AutoCloseable {
             fs = local.getRawFileSystem();
         }
         Holder me = Holder.current(command);
-        if ("file".equals(fs.getUri().getScheme())) {
-            return acquireLocal(output, lock, fs, me);
+        OutputLock taken = "file".equals(fs.getUri().getScheme()) ? acquireLocal(output, lock, fs, me)
+                : acquireByCreate(output, lock, fs, me);
+        removeStaleStaging(output, fs);
+        return taken;
+    }
+
+    /**
+     * Deletes the staging files and directories ({@code .NAME.tmp-*} beside the output) that a killed run left:
+     * while we hold the lock no other run writes this output, so every one of them is a dead run's.
+     */
+    private static void removeStaleStaging(String output, FileSystem fs) throws IOException {
+        Path target = new Path(output);
+        Path parent = target.getParent();
+        if (parent == null || !fs.exists(parent)) {
+            return;
         }
-        return acquireByCreate(output, lock, fs, me);
+        String prefix = "." + target.getName() + ".tmp-";
+        for (var status : fs.listStatus(parent, p -> p.getName().startsWith(prefix))) {
+            LOG.warn("Removing {}, left by an interrupted run of this output", status.getPath());
+            fs.delete(status.getPath(), true);
+        }
     }
 
     /** The holder this lock recorded. */

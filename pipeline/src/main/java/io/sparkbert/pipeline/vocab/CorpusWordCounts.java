@@ -1,6 +1,7 @@
 package io.sparkbert.pipeline.vocab;
 
 import io.sparkbert.pipeline.corpus.CorpusPaths;
+import io.sparkbert.pipeline.corpus.ListedTextInputFormat;
 import io.sparkbert.pipeline.text.LenientUtf8Decoder;
 import io.sparkbert.pipeline.tokenizer.BertNormalizer;
 import io.sparkbert.pipeline.tokenizer.BertPreTokenizer;
@@ -16,7 +17,6 @@ import java.util.stream.Collectors;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.io.LongWritable;
 import org.apache.hadoop.io.Text;
-import org.apache.hadoop.mapred.TextInputFormat;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -58,23 +58,48 @@ public final class CorpusWordCounts implements AutoCloseable {
     private final JavaPairRDD<String, Long> counts;
     private final JavaPairRDD<String, Long> words;
     private final Stats stats;
+    private final CorpusPaths.Listing listing;
+    private final List<String> notTextFiles;
 
-    private CorpusWordCounts(JavaPairRDD<String, Long> counts, JavaPairRDD<String, Long> words, Stats stats) {
+    private CorpusWordCounts(JavaPairRDD<String, Long> counts, JavaPairRDD<String, Long> words, Stats stats,
+                             CorpusPaths.Listing listing, List<String> notTextFiles) {
+        this.notTextFiles = notTextFiles;
         this.counts = counts;
         this.words = words;
         this.stats = stats;
+        this.listing = listing;
     }
 
     /** Counts the words of every file under {@code paths} (files, directories, globs). */
     public static CorpusWordCounts count(JavaSparkContext spark, List<String> paths, boolean uncased,
                                          int partitions) {
+        return count(spark, paths, uncased, partitions, List.of());
+    }
+
+    /**
+     * Counts the words of every file under {@code paths}, leaving out the job's own {@code outputs} if they lie under
+     * an input directory (see {@link CorpusPaths#list}).
+     */
+    public static CorpusWordCounts count(JavaSparkContext spark, List<String> paths, boolean uncased,
+                                         int partitions, List<String> outputs) {
         CorpusPaths.requireExisting(paths, spark.hadoopConfiguration());
-        List<FileStatus> files = CorpusPaths.listFiles(paths, spark.hadoopConfiguration());
+        CorpusPaths.Listing listing = CorpusPaths.list(paths, spark.hadoopConfiguration(), outputs);
+        List<FileStatus> files = new ArrayList<>();
+        List<String> notText = new ArrayList<>();
+        for (FileStatus file : listing.files()) { // binary input would fill the vocabulary with its bytes
+            String reason = CorpusPaths.notText(file, spark.hadoopConfiguration());
+            if (reason == null) {
+                files.add(file);
+            } else {
+                notText.add(file.getPath() + " (" + reason + ")");
+            }
+        }
         if (files.isEmpty()) {
-            throw new IllegalArgumentException("no input files under " + paths);
+            throw new IllegalArgumentException("no text input files under " + paths
+                    + (notText.isEmpty() ? "" : "; skipped " + String.join(", ", notText)));
         }
         String inputs = files.stream().map(f -> f.getPath().toString()).collect(Collectors.joining(","));
-        JavaPairRDD<LongWritable, Text> lines = spark.hadoopFile(inputs, TextInputFormat.class,
+        JavaPairRDD<LongWritable, Text> lines = spark.hadoopFile(inputs, ListedTextInputFormat.class,
                 LongWritable.class, Text.class, Math.max(1, partitions));
         BertNormalizer normalizer = new BertNormalizer(uncased);
         BertPreTokenizer preTokenizer = new BertPreTokenizer();
@@ -88,7 +113,17 @@ public final class CorpusWordCounts implements AutoCloseable {
         Stats stats = new Stats(files.size(), files.stream().mapToLong(FileStatus::getLen).sum(),
                 totals.getOrDefault(LINES, 0L), totals.getOrDefault(WORDS, 0L), words.count(),
                 totals.getOrDefault(INVALID_UTF8, 0L));
-        return new CorpusWordCounts(counts, words, stats);
+        return new CorpusWordCounts(counts, words, stats, listing, notText);
+    }
+
+    /** The files skipped as binary or UTF-16, each with the reason. */
+    public List<String> notTextFilesSkipped() {
+        return notTextFiles;
+    }
+
+    /** Which files were read, and which were left out and why. */
+    public CorpusPaths.Listing listing() {
+        return listing;
     }
 
     public Stats stats() {

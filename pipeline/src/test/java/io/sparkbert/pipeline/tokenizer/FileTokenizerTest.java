@@ -42,6 +42,16 @@ class FileTokenizerTest {
         assertEquals(input.length, stats[0].bytes());
     }
 
+    /** Issue 16: lone-CR text (classic Mac line ends) is lines, not one long line; CRLF is one line end. */
+    @Test
+    void loneCarriageReturnsEndLines() throws Exception {
+        byte[] input = "hello\rworld\r\nhello\r\rworld\r".getBytes(StandardCharsets.US_ASCII);
+        FileTokenizer.Stats[] stats = new FileTokenizer.Stats[1];
+        assertEquals("5\n6\n5\n\n6\n", run(input, 1, stats));
+        assertEquals(5, stats[0].lines());
+        assertEquals(input.length, stats[0].bytes());
+    }
+
     @Test
     void threadsDoNotChangeTheOutput() throws Exception {
         StringBuilder corpus = new StringBuilder();

@@ -39,6 +39,14 @@ class VocabTest {
         assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)), vocab.sha256());
     }
 
+    /** Issue 16: a vocab.txt saved with a UTF-8 byte order mark failed with "lacks [[PAD]]". */
+    @Test
+    void aUtf8ByteOrderMarkIsNoToken() throws Exception {
+        Vocab vocab = Vocab.load(write("\uFEFF[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\n"));
+        assertEquals(0, vocab.padId());
+        assertEquals(6, vocab.size());
+    }
+
     @Test
     void writtenVocabReloadsWithTheSameHash() throws Exception {
         Vocab vocab = Vocab.load(write("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nwort\n"));

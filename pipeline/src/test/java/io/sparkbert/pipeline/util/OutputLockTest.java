@@ -45,6 +45,20 @@ class OutputLockTest {
         return process;
     }
 
+    /** Issue 16: the staging a killed run left beside an output is removed by the next run that locks it. */
+    @Test
+    void staleStagingOfTheLockedOutputIsRemovedAndNothingElse() throws Exception {
+        Path out = dir.resolve("staging/out");
+        Path staleDir = Files.createDirectories(dir.resolve("staging/.out.tmp-1234/part"));
+        Path staleFile = Files.writeString(dir.resolve("staging/.out.tmp-5678"), "half");
+        Path other = Files.writeString(dir.resolve("staging/.outer.tmp-1"), "another output's");
+        try (OutputLock lock = OutputLock.acquire(out.toUri().toString(), "test", new Configuration())) {
+            assertFalse(Files.exists(staleDir.getParent()));
+            assertFalse(Files.exists(staleFile));
+            assertTrue(Files.exists(other));
+        }
+    }
+
     @Test
     void aSecondProcessIsRefusedWithTheHolderNamedAndGetsTheLockAfterRelease() throws Exception {
         String output = dir.resolve("out").toUri().toString();
