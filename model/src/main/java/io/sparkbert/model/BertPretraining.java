@@ -9,6 +9,7 @@ import java.util.Random;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.internal.InferenceSession;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -126,6 +127,12 @@ public final class BertPretraining {
         }
         SameDiff gradFn = sd.getFunction(GRAD_FUNCTION);
         gradFn.setEnableCache(true);
+        // and with a cache that reuses buffers by length, not only by exact shape (see LengthKeyedMemoryMgr)
+        InferenceSession session = gradFn.getSessions().computeIfAbsent(Thread.currentThread().getId(),
+                id -> SameDiff.getInferenceFactory().create(gradFn));
+        if (!(session.getMmgr() instanceof LengthKeyedMemoryMgr)) {
+            session.setMmgr(new LengthKeyedMemoryMgr(ARRAY_CACHE_BYTES));
+        }
         gradFn.setListeners(sd.getListeners());
         List<String> names = new ArrayList<>(outs);
         for (String v : vars) {
@@ -148,6 +155,9 @@ public final class BertPretraining {
         outValues.remove(Embeddings.TOKEN_IDS);
         return new Gradients(outValues, grads);
     }
+
+    /** Bytes of released arrays a training session keeps for reuse (a bert-base step at batch 32 needs ~2 GB). */
+    private static final long ARRAY_CACHE_BYTES = 4L << 30;
 
     /** The name of SameDiff's gradient function (as {@code SameDiff.GRAD_FN_KEY}). */
     private static final String GRAD_FUNCTION = "grad";
