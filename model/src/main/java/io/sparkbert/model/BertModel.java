@@ -35,7 +35,7 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * score:  BERT's total loss, mlm_loss + nsp_loss (see BertPretrainingLayer, "Loss scaling")
  * </pre>
  *
- * Workspaces are off for training and inference (NOTES-stack.md: hand-written SameDiff attention gives
+ * Workspaces are off for training and inference (docs/dl4j-workarounds.md, 2: hand-written SameDiff attention gives
  * garbage with workspaces in M2.1). The model zip of {@code ModelSerializer} (configuration JSON, params,
  * updater state) is the checkpoint format.
  */

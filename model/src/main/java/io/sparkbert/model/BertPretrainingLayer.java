@@ -31,7 +31,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * <h2>Why a SameDiffOutputLayer and not a SameDiffVertex</h2>
  * In DL4J 1.0.0-M2.1 every {@code SameDiffVertex}/{@code SameDiffLayer} returns gradients exactly 2x too
  * large: DL4J feeds the incoming epsilon through an {@code ExternalErrorsFunction} whose gradient is
- * counted twice (NOTES-stack.md). A {@code SameDiffOutputLayer} does not use that function at all: it
+ * counted twice (docs/dl4j-workarounds.md, 1). A {@code SameDiffOutputLayer} does not use that function at all: it
  * computes the loss inside its own SameDiff graph and asks SameDiff directly for
  * {@code calculateGradients(loss)}, so its gradients are right without any patch (the DL4J
  * {@code GradientCheckUtil} check in BertModelTest passes unmodified). It also puts the loss where BERT
@@ -71,7 +71,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * executions, so they draw different masks; see {@link Layers.FreshRandomness}).
  *
  * <p>The sequence length S and the number of predictions P are fixed (part of the graph); the batch
- * dimension is free. Train with {@code WorkspaceMode.NONE} (NOTES-stack.md, bug 2).
+ * dimension is free. Train with {@code WorkspaceMode.NONE} (docs/dl4j-workarounds.md, 2).
  */
 public class BertPretrainingLayer extends SameDiffOutputLayer {
 

@@ -62,7 +62,7 @@ public class BertPretrainingLayerImpl extends SameDiffOutputLayer {
             }
         }
         // Memory: SameDiff's own ArrayCacheMemoryMgr (a new session's default, and BertPretraining.gradients
-        // turns its reuse on), not DL4J's DL4JSameDiffMemoryMgr: with workspaces off (NOTES bug 2) DL4J's
+        // turns its reuse on), not DL4J's DL4JSameDiffMemoryMgr: with workspaces off (docs/dl4j-workarounds.md, 2) DL4J's
         // manager allocates every intermediate array afresh, which cost a third of a bert-mini step
         // (JFR: Nd4jCpu.allocateDataBuffer).
         List<String> gradVars = new ArrayList<>(paramTable.keySet());

@@ -217,12 +217,7 @@ public final class PeerPretrain implements Callable<Integer> {
 
     /** Held-out figures as {@link Evaluation} defines them, from the dropout-free forward pass. */
     static Evaluation evaluate(NDManager manager, TorchBert model, List<SampleBatch> batches) {
-        double weightSum = 0;
-        double mlmNll = 0;
-        double mlmCorrect = 0;
-        double nspNll = 0;
-        long nspCorrect = 0;
-        long samples = 0;
+        Evaluation.Sums sums = new Evaluation.Sums();
         for (SampleBatch batch : batches) {
             try (NDScope scope = new NDScope()) {
                 NDArray[] in = TorchBert.inputs(manager, batch);
@@ -236,27 +231,15 @@ public final class PeerPretrain implements Callable<Integer> {
                 for (int b = 0; b < batch.size(); b++) {
                     for (int i = 0; i < p; i++) {
                         double w = batch.maskedLmWeights()[b][i];
-                        if (w == 0) {
-                            continue;
+                        if (w != 0) {
+                            sums.addPrediction(w, nll[b * p + i], argmax[b * p + i] == batch.maskedLmIds()[b][i]);
                         }
-                        mlmNll += w * nll[b * p + i];
-                        mlmCorrect += argmax[b * p + i] == batch.maskedLmIds()[b][i] ? w : 0;
-                        weightSum += w;
                     }
-                    double l0 = nspLogits[2 * b];
-                    double l1 = nspLogits[2 * b + 1];
-                    int label = batch.nextSentenceLabel()[b];
-                    double max = Math.max(l0, l1);
-                    double logSum = max + Math.log(Math.exp(l0 - max) + Math.exp(l1 - max));
-                    nspNll += logSum - (label == 0 ? l0 : l1);
-                    nspCorrect += (l1 > l0 ? 1 : 0) == label ? 1 : 0;
-                    samples++;
+                    sums.addPair(nspLogits[2 * b], nspLogits[2 * b + 1], batch.nextSentenceLabel()[b]);
                 }
             }
         }
-        return new Evaluation(weightSum == 0 ? Double.NaN : mlmNll / weightSum,
-                weightSum == 0 ? Double.NaN : mlmCorrect / weightSum, nspNll / samples, (double) nspCorrect / samples,
-                weightSum, samples);
+        return sums.result();
     }
 
     private static void writeLine(BufferedWriter out, Map<String, Object> line) throws IOException {

@@ -22,12 +22,7 @@ public record Evaluation(double mlmLoss, double mlmAccuracy, double nspLoss, dou
 
     /** Evaluates the network behind {@code model} (dropout off) on the batches. */
     public static Evaluation run(BertInference model, List<SampleBatch> batches) {
-        double weightSum = 0;
-        double mlmNll = 0;
-        double mlmCorrect = 0;
-        double nspNll = 0;
-        long nspCorrect = 0;
-        long samples = 0;
+        Sums sums = new Sums();
         for (SampleBatch batch : batches) {
             BertInference.Outputs out = model.run(Nd4j.createFromArray(batch.inputIds()),
                     Nd4j.createFromArray(batch.tokenTypeIds()), Nd4j.createFromArray(batch.attentionMask()),
@@ -48,23 +43,49 @@ public record Evaluation(double mlmLoss, double mlmAccuracy, double nspLoss, dou
                         row[v] = mlm[offset + v];
                     }
                     int label = batch.maskedLmIds()[b][p];
-                    mlmNll += w * (logSumExp(row) - row[label]);
-                    mlmCorrect += argmax(row) == label ? w : 0;
-                    weightSum += w;
+                    sums.addPrediction(w, logSumExp(row) - row[label], argmax(row) == label);
                 }
-                double[] pair = {nsp[2 * b], nsp[2 * b + 1]};
-                int label = batch.nextSentenceLabel()[b];
-                nspNll += logSumExp(pair) - pair[label];
-                nspCorrect += argmax(pair) == label ? 1 : 0;
-                samples++;
+                sums.addPair(nsp[2 * b], nsp[2 * b + 1], batch.nextSentenceLabel()[b]);
             }
         }
-        if (samples == 0) {
-            throw new IllegalArgumentException("no evaluation samples");
+        return sums.result();
+    }
+
+    /**
+     * The running sums behind the figures, for whoever computes the logits (our model here; the PyTorch peer
+     * of {@code bench pretrain} too): one call per real masked prediction and one per sample.
+     */
+    public static final class Sums {
+        private double weightSum;
+        private double mlmNll;
+        private double mlmCorrect;
+        private double nspNll;
+        private long nspCorrect;
+        private long samples;
+
+        /** A masked prediction of weight {@code w}, its negative log-likelihood, and whether argmax was right. */
+        public void addPrediction(double w, double nll, boolean correct) {
+            mlmNll += w * nll;
+            mlmCorrect += correct ? w : 0;
+            weightSum += w;
         }
-        return new Evaluation(weightSum == 0 ? Double.NaN : mlmNll / weightSum,
-                weightSum == 0 ? Double.NaN : mlmCorrect / weightSum, nspNll / samples, (double) nspCorrect / samples,
-                weightSum, samples);
+
+        /** A sample's NSP logits and label. */
+        public void addPair(double notNext0, double next1, int label) {
+            double[] pair = {notNext0, next1};
+            nspNll += logSumExp(pair) - pair[label];
+            nspCorrect += argmax(pair) == label ? 1 : 0;
+            samples++;
+        }
+
+        public Evaluation result() {
+            if (samples == 0) {
+                throw new IllegalArgumentException("no evaluation samples");
+            }
+            return new Evaluation(weightSum == 0 ? Double.NaN : mlmNll / weightSum,
+                    weightSum == 0 ? Double.NaN : mlmCorrect / weightSum, nspNll / samples,
+                    (double) nspCorrect / samples, weightSum, samples);
+        }
     }
 
     /**
