@@ -33,8 +33,6 @@ import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -50,8 +48,9 @@ import scala.Tuple2;
  * ({@code saveUpdater}). Rounds are fed exactly {@code workers · averagingFrequency} batches in
  * {@code workers} partitions with {@link Repartition#Never}, so DL4J neither splits nor reshuffles them:
  * which worker trains which batch is decided here ({@link PretrainingData#round}) and is the same in every
- * run. Metrics, evaluations and checkpoints happen between rounds (their intervals round up to whole
- * rounds).
+ * run. With one worker there is nothing to average: {@link DriverRounds} trains the round's batches in the
+ * driver instead, the same steps bit for bit ({@link RoundTrainer}). Metrics, evaluations and checkpoints
+ * happen between rounds (their intervals round up to whole rounds).
  *
  * <h2>Resume</h2>
  * A checkpoint holds the parameters and Adam state (DL4J's model zip, whose configuration also carries the
