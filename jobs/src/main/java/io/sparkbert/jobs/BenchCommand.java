@@ -159,13 +159,6 @@ final class BenchCommand implements Runnable {
             return new double[] {(System.nanoTime() - start) / 1e9, pieces};
         }
 
-        private static double median(double[] values) {
-            double[] sorted = values.clone();
-            Arrays.sort(sorted);
-            int n = sorted.length;
-            return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-        }
-
         private static List<String> readLines(List<Path> paths) throws IOException {
             List<String> lines = new ArrayList<>();
             for (Path path : paths) {
@@ -540,6 +533,14 @@ final class BenchCommand implements Runnable {
             io.sparkbert.model.bench.AttentionBenchmark.main(overrides.toArray(String[]::new));
             return 0;
         }
+    }
+
+    /** The median of the values (the mean of the middle two for an even count). */
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /** Removes a benchmark's scratch directory. */

@@ -247,18 +247,11 @@ final class BenchPretrain implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "bench pretrain, %d core(s), medians of %d runs: ours %.1f vs peer %.1f samples/s "
                         + "over the training loop (ours/peer %.2f); inside steps %.1f vs %.1f (%.2f); outside steps "
                         + "%.1f%% vs %.1f%%; whole command ours/peer speed %.2f%n", c, ours.size(),
-                median(ours.stream().mapToDouble(Figures::loopSamplesPerSecond).toArray()),
-                median(peer.stream().mapToDouble(Figures::loopSamplesPerSecond).toArray()), median(loop),
-                median(ours.stream().mapToDouble(Figures::stepSamplesPerSecond).toArray()),
-                median(peer.stream().mapToDouble(Figures::stepSamplesPerSecond).toArray()), median(steps),
-                100 * median(ours.stream().mapToDouble(Figures::outsideShare).toArray()),
-                100 * median(peer.stream().mapToDouble(Figures::outsideShare).toArray()), median(command));
-    }
-
-    static double median(double[] values) {
-        double[] v = values.clone();
-        java.util.Arrays.sort(v);
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+                BenchCommand.median(ours.stream().mapToDouble(Figures::loopSamplesPerSecond).toArray()),
+                BenchCommand.median(peer.stream().mapToDouble(Figures::loopSamplesPerSecond).toArray()), BenchCommand.median(loop),
+                BenchCommand.median(ours.stream().mapToDouble(Figures::stepSamplesPerSecond).toArray()),
+                BenchCommand.median(peer.stream().mapToDouble(Figures::stepSamplesPerSecond).toArray()), BenchCommand.median(steps),
+                100 * BenchCommand.median(ours.stream().mapToDouble(Figures::outsideShare).toArray()),
+                100 * BenchCommand.median(peer.stream().mapToDouble(Figures::outsideShare).toArray()), BenchCommand.median(command));
     }
 }

@@ -5,7 +5,6 @@ import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One worker: the round's batches are fetched to the driver and trained there, one {@code fit} per step on
@@ -33,11 +32,7 @@ final class DriverRounds implements RoundTrainer {
     public List<StepHook.StepRecord> train(int firstStep, JavaRDD<SampleBatch> batches) {
         List<SampleBatch> round = batches.collect();    // one partition, in step order
         List<StepHook.StepRecord> records = new ArrayList<>(round.size());
-        int savedThreads = Nd4j.getEnvironment().maxThreads();
-        int savedBlasThreads = Nd4j.factory().blas().getMaxThreads();
-        Nd4j.getEnvironment().setMaxThreads(threads);
-        Nd4j.factory().blas().setMaxThreads(threads);
-        try {
+        RoundTrainer.withOpThreads(threads, () -> {
             for (SampleBatch batch : round) {
                 if (graph.getIterationCount() != firstStep + records.size()) {
                     throw new IllegalStateException("the network is at iteration " + graph.getIterationCount()
@@ -49,10 +44,8 @@ final class DriverRounds implements RoundTrainer {
                 graph.fit(data);
                 records.add(StepHook.stepRecord(graph, data, 0, System.nanoTime() - started));
             }
-        } finally {
-            Nd4j.getEnvironment().setMaxThreads(savedThreads);
-            Nd4j.factory().blas().setMaxThreads(savedBlasThreads);
-        }
+            return records;
+        });
         return records;
     }
 

@@ -1,8 +1,10 @@
 package io.sparkbert.model.train;
 
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Trains the steps of one round (each worker {@code averagingFrequency} consecutive batches) and hands back
@@ -25,4 +27,24 @@ interface RoundTrainer {
 
     /** The network after the last round. */
     ComputationGraph network();
+
+    /**
+     * Runs {@code body} with {@code threads} threads for every ND4J op and BLAS call of this JVM, restoring the
+     * previous counts after it; 0 leaves them as they are.
+     */
+    static <T> T withOpThreads(int threads, Supplier<T> body) {
+        if (threads <= 0) {
+            return body.get();
+        }
+        int saved = Nd4j.getEnvironment().maxThreads();
+        int savedBlas = Nd4j.factory().blas().getMaxThreads();
+        Nd4j.getEnvironment().setMaxThreads(threads);
+        Nd4j.factory().blas().setMaxThreads(threads);
+        try {
+            return body.get();
+        } finally {
+            Nd4j.getEnvironment().setMaxThreads(saved);
+            Nd4j.factory().blas().setMaxThreads(savedBlas);
+        }
+    }
 }

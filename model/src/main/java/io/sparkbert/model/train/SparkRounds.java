@@ -6,7 +6,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.util.CollectionAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Two or more workers: one DL4J {@code fitMultiDataSet} per round on the Spark executors, parameters and Adam
@@ -39,18 +38,8 @@ final class SparkRounds implements RoundTrainer {
                     + " but the run at step " + firstStep);
         }
         hook.startRound(firstStep);
-        int threads = Nd4j.getEnvironment().maxThreads();
-        int blasThreads = Nd4j.factory().blas().getMaxThreads();
-        if (localWorkerThreads > 0) {
-            Nd4j.getEnvironment().setMaxThreads(localWorkerThreads);
-            Nd4j.factory().blas().setMaxThreads(localWorkerThreads);
-        }
-        try {
-            sparkGraph.fitMultiDataSet(batches.map(b -> b.toMultiDataSet(Pretrainer.DTYPE)));
-        } finally {
-            Nd4j.getEnvironment().setMaxThreads(threads);
-            Nd4j.factory().blas().setMaxThreads(blasThreads);
-        }
+        RoundTrainer.withOpThreads(localWorkerThreads,
+                () -> sparkGraph.fitMultiDataSet(batches.map(b -> b.toMultiDataSet(Pretrainer.DTYPE))));
         List<StepHook.StepRecord> done = new ArrayList<>(records.value());
         records.reset();
         return done;
