@@ -246,6 +246,7 @@ public final class Pretrainer {
                 break;
             }
         }
+        rounds.close();
         epochs.release();
         train.unpersist();
         return new Summary(step, totalSteps, step >= totalSteps, resumed, resumedStep, lastEval, baseline,
@@ -261,17 +262,23 @@ public final class Pretrainer {
         }
         CollectionAccumulator<StepHook.StepRecord> records = sc.sc().collectionAccumulator("pretrain-steps");
         StepHook hook = new StepHook(config.seed(), records);
-        SparkComputationGraph sparkGraph = new SparkComputationGraph(sc, graph, trainingMaster(config, hook));
+        RoundTrainingMaster master = trainingMaster(config, hook);
+        SparkComputationGraph sparkGraph = new SparkComputationGraph(sc, graph, master);
         int localWorkerThreads = sc.isLocal()
                 ? Math.max(1, Runtime.getRuntime().availableProcessors() / config.workers()) : 0;
-        return new SparkRounds(sparkGraph, hook, records, localWorkerThreads);
+        return new SparkRounds(sparkGraph, master, hook, records, localWorkerThreads);
     }
 
     /**
      * DL4J's trainer for our rounds: exactly the batches we hand it, in our partitions ({@code Direct},
      * {@code Repartition.Never}; a round is exactly one DL4J "split"), Adam state averaged too.
      */
-    static ParameterAveragingTrainingMaster trainingMaster(PretrainConfig config, StepHook hook) {
+    static RoundTrainingMaster trainingMaster(PretrainConfig config, StepHook hook) {
+        return new RoundTrainingMaster(trainingMasterBuilder(config, hook));
+    }
+
+    /** DL4J's builder with our settings ({@link #trainingMaster} adds our round handling to what it builds). */
+    static ParameterAveragingTrainingMaster.Builder trainingMasterBuilder(PretrainConfig config, StepHook hook) {
         return new ParameterAveragingTrainingMaster.Builder(config.workers(), config.batchSizePerWorker())
                 .batchSizePerWorker(config.batchSizePerWorker())
                 .averagingFrequency(config.averagingFrequency())
@@ -285,8 +292,7 @@ public final class Pretrainer {
                 })
                 .storageLevel(StorageLevel.fromString(config.storageLevel()))
                 .trainingHooks(hook)
-                .rngSeed(config.seed())
-                .build();
+                .rngSeed(config.seed());
     }
 
     /** The metric lines of one round: per step, the mean over workers of their losses. */

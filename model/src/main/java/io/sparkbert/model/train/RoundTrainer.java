@@ -13,7 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * driver, none of the averaging machinery). Both train the same steps on the same batches with the same
  * dropout seeds, so a one-worker run gives the same numbers either way.
  */
-interface RoundTrainer {
+interface RoundTrainer extends AutoCloseable {
 
     /**
      * Trains one round.
@@ -27,6 +27,11 @@ interface RoundTrainer {
 
     /** The network after the last round. */
     ComputationGraph network();
+
+    /** Releases what the rounds kept between them (the workers' networks). */
+    @Override
+    default void close() {
+    }
 
     /**
      * Runs {@code body} with {@code threads} threads for every ND4J op and BLAS call of this JVM, restoring the

@@ -8,7 +8,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 
 /**
- * Two or more workers: one DL4J {@code fitMultiDataSet} per round on the Spark executors, parameters and Adam
+ * Two or more workers: one DL4J {@code fitMultiDataSet} per round on the Spark executors ({@link RoundTrainingMaster}: each
+ * executor keeps its network between rounds), parameters and Adam
  * state averaged at its end ({@link Pretrainer#trainingMaster}). The {@link StepHook} travels with the job,
  * seeds each step and reports it through {@code records}.
  *
@@ -19,13 +20,15 @@ import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
  */
 final class SparkRounds implements RoundTrainer {
     private final SparkComputationGraph sparkGraph;
+    private final RoundTrainingMaster master;
     private final StepHook hook;
     private final CollectionAccumulator<StepHook.StepRecord> records;
     private final int localWorkerThreads;
 
-    SparkRounds(SparkComputationGraph sparkGraph, StepHook hook, CollectionAccumulator<StepHook.StepRecord> records,
-                int localWorkerThreads) {
+    SparkRounds(SparkComputationGraph sparkGraph, RoundTrainingMaster master, StepHook hook,
+                CollectionAccumulator<StepHook.StepRecord> records, int localWorkerThreads) {
         this.sparkGraph = sparkGraph;
+        this.master = master;
         this.hook = hook;
         this.records = records;
         this.localWorkerThreads = localWorkerThreads;
@@ -48,5 +51,10 @@ final class SparkRounds implements RoundTrainer {
     @Override
     public ComputationGraph network() {
         return sparkGraph.getNetwork();
+    }
+
+    @Override
+    public void close() {
+        master.release();
     }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.util.CollectionAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -57,8 +58,36 @@ class ParameterAveragingTrainingTest {
                                                            List<SampleBatch> batches, int rounds) {
         CollectionAccumulator<StepHook.StepRecord> records = sc.sc().collectionAccumulator();
         StepHook hook = new StepHook(c.seed(), records);
-        SparkComputationGraph spark = new SparkComputationGraph(sc, graph, Pretrainer.trainingMaster(c, hook));
-        return trainInRounds(new SparkRounds(spark, hook, records, 0), c, batches, rounds);
+        RoundTrainingMaster master = Pretrainer.trainingMaster(c, hook);
+        SparkComputationGraph spark = new SparkComputationGraph(sc, graph, master);
+        try (SparkRounds trainer = new SparkRounds(spark, master, hook, records, 0)) {
+            return trainInRounds(trainer, c, batches, rounds);
+        }
+    }
+
+    /** The same rounds under DL4J's stock master: a network built per worker per round, nothing released. */
+    private static List<StepHook.StepRecord> trainInRoundsWithStockMaster(ComputationGraph graph, PretrainConfig c,
+                                                                          List<SampleBatch> batches, int rounds) {
+        CollectionAccumulator<StepHook.StepRecord> records = sc.sc().collectionAccumulator();
+        StepHook hook = new StepHook(c.seed(), records);
+        SparkComputationGraph spark = new SparkComputationGraph(sc, graph,
+                Pretrainer.trainingMasterBuilder(c, hook).build());
+        RoundTrainer stock = new RoundTrainer() {
+            @Override
+            public List<StepHook.StepRecord> train(int firstStep, JavaRDD<SampleBatch> round) {
+                hook.startRound(firstStep);
+                spark.fitMultiDataSet(round.map(b -> b.toMultiDataSet(DataType.FLOAT)));
+                List<StepHook.StepRecord> done = new ArrayList<>(records.value());
+                records.reset();
+                return done;
+            }
+
+            @Override
+            public ComputationGraph network() {
+                return spark.getNetwork();
+            }
+        };
+        return trainInRounds(stock, c, batches, rounds);
     }
 
     private static List<StepHook.StepRecord> trainInRounds(RoundTrainer trainer, PretrainConfig c,
@@ -124,6 +153,27 @@ class ParameterAveragingTrainingTest {
         assertTrue(ra.stream().allMatch(r -> r.nanos() > 0), "every step is timed");
         assertEquals(8, ra.size());
         assertEquals(4, a.getIterationCount());
+    }
+
+    /**
+     * Our master keeps each worker's network between rounds and copies the round's parameters, Adam state
+     * and iteration count into it: with dropout on, two workers over three rounds give bit for bit what DL4J's
+     * stock master gives, which builds every worker's network afresh from the broadcast each round.
+     */
+    @Test
+    void pooledWorkerNetworksEqualFreshOnes() {
+        PretrainConfig c = config(2, 2, 4);
+        List<SampleBatch> batches = TinyBatches.batches(TinyBatches.samples(64, 7), 4);
+        ComputationGraph stock = network(c, 0.1);
+        List<StepHook.StepRecord> stockRecords = trainInRoundsWithStockMaster(stock, c, batches, 3);
+        ComputationGraph pooled = network(c, 0.1);
+        List<StepHook.StepRecord> pooledRecords = trainInRounds(pooled, c, batches, 3);
+        assertEquals(12, pooledRecords.size());
+        assertEquals(untimed(stockRecords), untimed(pooledRecords));
+        assertEquals(stock.params(), pooled.params());
+        assertEquals(stock.getUpdater().getStateViewArray(), pooled.getUpdater().getStateViewArray());
+        assertEquals(6, pooled.getIterationCount());
+        assertEquals(0, WorkerNetworks.idleNetworks(), "the run's networks are released when its rounds end");
     }
 
     /**
