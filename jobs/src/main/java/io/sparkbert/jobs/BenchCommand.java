@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
         description = "Throughput benchmarks against reference peers (run through bin/sparkbert: the peers are not "
                 + "in the cluster jar).",
         subcommands = {BenchCommand.Tokenize.class, BenchCommand.Preprocess.class, BenchCommand.Cooccur.class,
-            BenchCommand.Attention.class, BenchPretrain.class})
+            BenchCommand.Attention.class, BenchPretrain.class, BenchCluster.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -486,8 +486,15 @@ final class BenchCommand implements Runnable {
 
             /** Runs {@code command} without the environment variables {@code unset}. */
             static Run of(List<String> command, Path stdin, Path stdout, List<String> unset) throws Exception {
+                return of(command, stdin, stdout, unset, Map.of());
+            }
+
+            /** Runs {@code command} without the environment variables {@code unset} and with {@code set}. */
+            static Run of(List<String> command, Path stdin, Path stdout, List<String> unset, Map<String, String> set)
+                    throws Exception {
                 ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(stdin == null);
                 unset.forEach(builder.environment()::remove);
+                builder.environment().putAll(set);
                 if (stdin != null) {
                     builder.redirectInput(stdin.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
                 }
@@ -502,7 +509,7 @@ final class BenchCommand implements Runnable {
                 return new Run(process.exitValue(), (System.nanoTime() - start) / 1e9, peak);
             }
 
-            private static long highWaterMark(Path status) {
+            static long highWaterMark(Path status) {
                 try {
                     for (String line : Files.readAllLines(status)) {
                         if (line.startsWith("VmHWM:")) {

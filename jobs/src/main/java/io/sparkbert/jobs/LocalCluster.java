@@ -40,6 +40,7 @@ import java.util.stream.Stream;
  * scratch space and executor logs) and {@code spark-home/}. The daemons are stopped by PID.
  */
 public final class LocalCluster {
+    static final String EXECUTOR_CLASS = "org.apache.spark.executor.CoarseGrainedExecutorBackend";
     static final String HOST = "127.0.0.1";
     static final String MASTER_CLASS = "org.apache.spark.deploy.master.Master";
     static final String WORKER_CLASS = "org.apache.spark.deploy.worker.Worker";
@@ -367,6 +368,21 @@ public final class LocalCluster {
      * Alive, running the expected main class, started in this state directory: a PID reused by some other
      * program, or a daemon of another state directory, is not ours.
      */
+    /** The executor JVMs running now under worker {@code n} (1-based), or under any worker for 0. */
+    public List<ProcessHandle> executors(int n) {
+        Path work = (n == 0 ? stateDir.resolve("work") : stateDir.resolve("work").resolve("worker-" + n))
+                .toAbsolutePath();
+        return ProcessHandle.allProcesses().filter(handle -> {
+            Path proc = Path.of("/proc", Long.toString(handle.pid()));
+            try {   // the whole command line: ProcessHandle.Info cuts it at 4 KB, before the main class
+                return new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8)
+                        .contains(EXECUTOR_CLASS) && Files.readSymbolicLink(proc.resolve("cwd")).startsWith(work);
+            } catch (IOException | RuntimeException e) {
+                return false;   // gone, not ours to read, or not Linux
+            }
+        }).toList();
+    }
+
     private boolean isOurs(long pid, String mainClass) {
         return handleIfOurs(pid, mainClass).isPresent();
     }

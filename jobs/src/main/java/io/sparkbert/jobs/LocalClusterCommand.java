@@ -129,7 +129,7 @@ final class LocalClusterCommand implements Callable<Integer> {
     }
 
     /** Spark and its dependencies, as the build wrote them next to the launcher's classpath. */
-    private static String sparkClasspath() throws Exception {
+    static String sparkClasspath() throws Exception {
         String home = System.getProperty("sparkbert.home");
         if (home == null || home.isBlank()) {
             throw new SparkBert.UserError("local-cluster runs from a checkout, through bin/sparkbert (it needs the "

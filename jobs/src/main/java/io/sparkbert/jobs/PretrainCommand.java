@@ -60,6 +60,10 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--max-minutes", paramLabel = "M", description = "Stop after M minutes (0 = no limit).")
     double maxMinutes;
 
+    @Option(names = "--executor-wait", paramLabel = "SECONDS",
+            description = "On a cluster: stop (checkpoints intact) after this long without any executor.")
+    int executorWaitSeconds;
+
     @Option(names = "--batch-size-per-worker", paramLabel = "B", description = "Samples per batch per worker.")
     int batchSizePerWorker;
 
@@ -127,6 +131,7 @@ final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SparkBert.UserError.requireAtLeast("--workers", workers, 0, "0 = Spark's default parallelism");
+        SparkBert.UserError.requireAtLeast("--executor-wait", executorWaitSeconds, 1, "seconds");
         Settings settings = config.settings();
         if (init != null && !Files.isDirectory(init)) {
             throw new SparkBert.UserError("--init " + init + " is not a checkpoint directory");
@@ -171,7 +176,8 @@ final class PretrainCommand implements Callable<Integer> {
             Pretrainer.ModelSource source = new Pretrainer.ModelSource(init != null ? null : preset, init,
                     initEmbeddings, freezeEmbeddings);
             List<String> evalDirs = evalData == null || evalData.isBlank() ? List.of() : CorpusPaths.split(evalData);
-            Pretrainer.Summary s = new Pretrainer(spark, cfg, output).run(CorpusPaths.split(data), evalDirs, source);
+            Pretrainer.Summary s = new Pretrainer(spark, cfg, output,
+                    java.time.Duration.ofSeconds(executorWaitSeconds)).run(CorpusPaths.split(data), evalDirs, source);
             Evaluation e = s.lastEvaluation();
             Throughput t = s.throughput();
             System.err.printf(Locale.ROOT, "pretrain: step %d/%d%s%s, %.1f s training loop, %.1f samples/s, "

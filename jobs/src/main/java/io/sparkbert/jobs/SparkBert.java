@@ -116,6 +116,7 @@ public final class SparkBert implements Runnable {
                 || e instanceof OutputExistsException
                 || e instanceof OutputLock.LockedException
                 || e instanceof UserError
+                || e instanceof io.sparkbert.model.train.NoExecutorsException
                 || (e instanceof IllegalArgumentException && e.getMessage() != null)
                 || e instanceof NoSuchFileException
                 || e instanceof UncheckedIOException && e.getCause() instanceof NoSuchFileException;

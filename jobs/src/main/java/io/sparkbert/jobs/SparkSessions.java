@@ -45,9 +45,15 @@ public final class SparkSessions {
                 && !appJar.isBlank()) {
             conf.set("spark.jars", appJar);
         }
-        Config defaults = settings.config().getConfig("spark.conf");
-        defaults.entrySet().forEach(e -> conf.setIfMissing(String.join(".", ConfigUtil.splitPath(e.getKey())),
-                String.valueOf(e.getValue().unwrapped())));
+        // the command's own Spark defaults (conf/<command>.conf, spark-conf), then everyone's (conf/spark.conf)
+        String commandDefaults = appName + ".spark-conf";
+        if (settings.config().hasPath(commandDefaults)) {
+            setMissing(conf, settings.config().getConfig(commandDefaults));
+        }
+        setMissing(conf, settings.config().getConfig("spark.conf"));
+        if (!conf.get("spark.master").startsWith("local")) {
+            ExecutorMemory.bound(conf);
+        }
         try {
             return SparkSession.builder().config(conf).getOrCreate();
         } catch (Exception e) { // a bad --master or --spark-conf value (SparkException, …): Spark says which
@@ -59,6 +65,11 @@ public final class SparkSessions {
                     + (sparkConf == null || sparkConf.isEmpty() ? "" : " and --spark-conf " + sparkConf) + ": "
                     + message);
         }
+    }
+
+    private static void setMissing(SparkConf conf, Config properties) {
+        properties.entrySet().forEach(e -> conf.setIfMissing(String.join(".", ConfigUtil.splitPath(e.getKey())),
+                String.valueOf(e.getValue().unwrapped())));
     }
 
     static JavaSparkContext context(SparkSession session) {

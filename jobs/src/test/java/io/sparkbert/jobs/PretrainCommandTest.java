@@ -25,7 +25,8 @@ import org.w3c.dom.Document;
  */
 class PretrainCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> THROUGHPUT = List.of("samples_per_sec", "tokens_per_sec", "step_samples_per_sec");
+    private static final List<String> THROUGHPUT = List.of("samples_per_sec", "tokens_per_sec", "step_samples_per_sec",
+            "wall_sec");
 
     @TempDir
     static Path shared;

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PretrainKillResumeIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> THROUGHPUT = List.of("samples_per_sec", "tokens_per_sec", "step_samples_per_sec");
+    private static final List<String> THROUGHPUT = List.of("samples_per_sec", "tokens_per_sec", "step_samples_per_sec",
+            "wall_sec");
 
     @TempDir
     Path dir;

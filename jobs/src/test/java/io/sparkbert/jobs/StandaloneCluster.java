@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,6 +29,16 @@ final class StandaloneCluster implements AutoCloseable {
 
     String masterUrl() {
         return state.masterUrl();
+    }
+
+    /** The PID of worker daemon {@code n} (1-based). */
+    long workerPid(int n) {
+        return state.workerPids().get(n - 1);
+    }
+
+    /** The executor JVMs running now under worker {@code n} (1-based). */
+    List<ProcessHandle> executors(int n) {
+        return cluster.executors(n);
     }
 
     /** What a process needs to talk to this cluster (and to use bin/sparkbert without building). */

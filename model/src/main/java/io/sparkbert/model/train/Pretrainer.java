@@ -12,6 +12,7 @@ import io.sparkbert.pipeline.samples.Masker;
 import io.sparkbert.pipeline.samples.TrainingSample;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,16 +92,25 @@ public final class Pretrainer {
                           Path lastCheckpoint) {
     }
 
+    /** How long a run on a cluster waits without any executor before it stops (with its checkpoints intact). */
+    public static final Duration DEFAULT_EXECUTOR_WAIT = Duration.ofMinutes(5);
+
     private final SparkSession spark;
     private final JavaSparkContext sc;
     private final PretrainConfig config;
     private final RunDirectory run;
+    private final Duration executorWait;
 
     public Pretrainer(SparkSession spark, PretrainConfig config, Path runDir) {
+        this(spark, config, runDir, DEFAULT_EXECUTOR_WAIT);
+    }
+
+    public Pretrainer(SparkSession spark, PretrainConfig config, Path runDir, Duration executorWait) {
         this.spark = spark;
         this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         this.config = config;
         this.run = new RunDirectory(runDir);
+        this.executorWait = executorWait;
     }
 
     /**
@@ -110,6 +120,22 @@ public final class Pretrainer {
      * @param evalDirs held-out datasets, or empty to hold out {@code evalFraction} of the training data
      */
     public Summary run(List<String> dataDirs, List<String> evalDirs, ModelSource source) throws IOException {
+        ExecutorWatch watch = new ExecutorWatch(sc.sc(), executorWait);
+        try {
+            return train(dataDirs, evalDirs, source);
+        } catch (Exception e) {     // Spark's SparkException is checked but thrown undeclared
+            if (watch.gaveUp()) {
+                throw new NoExecutorsException(watch.describe() + "; its checkpoints are intact (latest: "
+                        + run.latestCheckpoint().map(Path::toString).orElse("none yet")
+                        + "): rerun the same command to resume", e);
+            }
+            throw e;
+        } finally {
+            watch.close();
+        }
+    }
+
+    private Summary train(List<String> dataDirs, List<String> evalDirs, ModelSource source) throws IOException {
         PretrainingData.Info info = PretrainingData.open(dataDirs, sc.hadoopConfiguration());
         PretrainingData.Info evalInfo = evalDirs.isEmpty() ? null
                 : PretrainingData.open(evalDirs, sc.hadoopConfiguration());
@@ -298,9 +324,14 @@ public final class Pretrainer {
     /** The metric lines of one round: per step, the mean over workers of their losses. */
     private List<Map<String, Object>> stepLines(List<StepHook.StepRecord> records, int firstStep, int roundSteps,
                                                 Throughput throughput, ComputationGraph graph) {
+        // A task Spark ran twice (a retry after a lost executor whose first attempt still reported) reports its
+        // steps twice, with the same numbers: each (step, worker) counts once.
         TreeMap<Integer, List<StepHook.StepRecord>> byStep = new TreeMap<>();
+        java.util.Set<Long> seen = new java.util.HashSet<>();
         for (StepHook.StepRecord r : records) {
-            byStep.computeIfAbsent(r.step(), k -> new ArrayList<>()).add(r);
+            if (seen.add(((long) r.step() << 32) | r.worker())) {
+                byStep.computeIfAbsent(r.step(), k -> new ArrayList<>()).add(r);
+            }
         }
         if (byStep.size() != roundSteps || byStep.firstKey() != firstStep
                 || byStep.values().stream().anyMatch(l -> l.size() != config.workers())) {
@@ -322,6 +353,7 @@ public final class Pretrainer {
             line.put("samples_per_sec", throughput.samplesPerSecond());
             line.put("tokens_per_sec", throughput.tokensPerSecond());
             line.put("step_samples_per_sec", throughput.stepSamplesPerSecond());
+            line.put("wall_sec", throughput.wallSeconds());
             lines.add(line);
         }
         return lines;

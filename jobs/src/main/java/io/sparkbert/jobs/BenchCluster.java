@@ -1,0 +1,293 @@
+package io.sparkbert.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkbert.model.train.RunDirectory;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench cluster}: pretraining on a real Spark standalone cluster on 127.0.0.1, as a soak and a scaling
+ * measurement. It starts a master and one worker per data-parallel worker (1 core each), runs our whole
+ * {@code pretrain} command against it (its driver a child JVM), and prints every round's wall time (the
+ * difference of consecutive rounds' {@code wall_sec} in metrics.jsonl, so evaluations and checkpoints count),
+ * the slowest round against the median, executors lost (executor directories beyond one per worker, and the
+ * driver's "lost" lines), and each executor's peak resident memory (VmHWM, polled every 0.5 s).
+ * With {@code --workers 1,2} it also runs one worker (in the driver, pinned to one core: what {@code pretrain
+ * --workers 1} does) over the same steps and prints the scaling efficiency, samples/s of 2 over 2 x 1.
+ */
+@Command(name = "cluster", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Soak and scaling of pretrain on a local standalone cluster (1 core per worker): per-round "
+                + "wall times, max/median, lost executors, peak RSS per executor; 1 vs N workers."})
+final class BenchCluster implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "Preprocessed training samples.")
+    String data;
+
+    @Option(names = "--eval-data", required = true, paramLabel = "DIR", description = "Preprocessed held-out samples.")
+    String evalData;
+
+    @Option(names = "--preset", paramLabel = "NAME", defaultValue = "mini", description = "BERT preset.")
+    String preset;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "40", description = "Rounds per run.")
+    int rounds;
+
+    @Option(names = "--averaging-frequency", paramLabel = "K", defaultValue = "10", description = "Steps per round.")
+    int averagingFrequency;
+
+    @Option(names = "--batch-size-per-worker", paramLabel = "B", defaultValue = "16", description = "Samples per "
+            + "batch on each worker (the same for every worker count: weak scaling).")
+    int batchSizePerWorker;
+
+    @Option(names = "--workers", paramLabel = "W", split = ",", defaultValue = "2",
+            description = "Worker counts to run (one run each, in this order); 1 trains in the driver.")
+    List<Integer> workers;
+
+    @Option(names = "--executor-memory", paramLabel = "SIZE", defaultValue = "1g", description = "Executor heap.")
+    String executorMemory;
+
+    @Option(names = "--executor-overhead", paramLabel = "SIZE", defaultValue = "2g",
+            description = "spark.executor.memoryOverhead (ND4J's limits are derived from it and the heap).")
+    String executorOverhead;
+
+    @Option(names = "--eval-every", paramLabel = "N", defaultValue = "500", description = "pretrain's --eval-every.")
+    int evalEvery;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "1000",
+            description = "pretrain's --checkpoint-every.")
+    int checkpointEvery;
+
+    @Option(names = "--work", paramLabel = "DIR", description = "Scratch directory (default: a temporary one).")
+    Path work;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
+    Path json;
+
+    @Mixin
+    ConfigOption config;
+
+    @Override
+    public Integer call() throws Exception {
+        if (rounds < 2 || averagingFrequency < 1 || batchSizePerWorker < 1 || workers.stream().anyMatch(w -> w < 1)) {
+            throw new SparkBert.UserError("--rounds must be at least 2, --averaging-frequency, --batch-size-per-worker "
+                    + "and --workers positive");
+        }
+        Path dir = work != null ? work : Files.createTempDirectory("sparkbert-bench-cluster");
+        Files.createDirectories(dir);
+        Map<String, Object> results = new LinkedHashMap<>();
+        Map<Integer, Double> rate = new TreeMap<>();
+        for (int w : workers) {
+            Map<String, Object> figures = w == 1 ? runInDriver(dir) : runOnCluster(dir, w);
+            rate.put(w, (Double) figures.get("samples_per_sec"));
+            results.put("workers_" + w, figures);
+        }
+        if (rate.containsKey(1)) {
+            rate.forEach((w, r) -> {
+                if (w > 1) {
+                    double efficiency = r / (w * rate.get(1));
+                    System.out.printf(Locale.ROOT, "scaling 1 -> %d workers: %.1f -> %.1f samples/s over all rounds: "
+                            + "efficiency %.0f%%%n", w, rate.get(1), r, 100 * efficiency);
+                    results.put("efficiency_1_to_" + w, efficiency);
+                }
+            });
+        }
+        if (json != null) {
+            JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), results);
+        }
+        if (work == null) {
+            BenchCommand.deleteRecursively(dir);
+        }
+        return 0;
+    }
+
+    private Map<String, Object> runOnCluster(Path dir, int w) throws Exception {
+        Path clusterDir = dir.resolve("cluster-" + w);
+        LocalCluster cluster = new LocalCluster(clusterDir, LocalClusterCommand.sparkClasspath(),
+                LocalCluster.java17OptionsOfThisJvm());
+        cluster.start(new LocalCluster.Options(w, 1, executorMemory, 0, 0, "512m",
+                120_000));
+        try {
+            String master = cluster.status().orElseThrow().state().masterUrl();
+            List<String> command = driver(false);
+            command.addAll(pretrain(dir.resolve("run-" + w), w));
+            command.addAll(List.of("--master", master, "--spark-conf", "spark.executor.memory=" + executorMemory,
+                    "--spark-conf", "spark.executor.memoryOverhead=" + executorOverhead));
+            Path log = dir.resolve("run-" + w + ".log");
+            System.out.printf(Locale.ROOT, "bench cluster: %d workers x 1 core (master %s), %d rounds of %d steps, "
+                    + "batch %d per worker; log %s%n", w, master, rounds, averagingFrequency, batchSizePerWorker, log);
+            ExecutorWatcher executors = new ExecutorWatcher(cluster);
+            BenchCommand.Cooccur.Run run;
+            executors.start();
+            try {
+                run = BenchCommand.Cooccur.Run.of(command, null, log, List.of(), cluster.environment());
+            } finally {
+                executors.stop();
+            }
+            if (run.exitCode() != 0) {
+                throw new SparkBert.UserError("pretrain on the cluster failed (exit " + run.exitCode() + "), log: " + log);
+            }
+            Map<String, Object> figures = report(dir.resolve("run-" + w), w, run.seconds());
+            long lostLines = Files.readAllLines(log).stream().filter(l -> l.contains(" lost (")).count();
+            int executorDirs = executors.executorDirectories();
+            System.out.printf(Locale.ROOT, "  executors: %d started for %d workers (%d lost); driver lines on lost "
+                    + "executors: %d%n", executorDirs, w, executorDirs - w, lostLines);
+            executors.peakRssMb().forEach((pid, mb) -> System.out.printf(Locale.ROOT,
+                    "  executor pid %d: peak RSS %d MB (limit: heap %s + overhead %s)%n", pid, mb, executorMemory,
+                    executorOverhead));
+            System.out.printf(Locale.ROOT, "  driver: peak RSS %d MB%n", run.peakBytes() >> 20);
+            figures.put("executors_started", executorDirs);
+            figures.put("executors_lost", executorDirs - w);
+            figures.put("executor_peak_rss_mb", executors.peakRssMb().values());
+            figures.put("driver_peak_rss_mb", run.peakBytes() >> 20);
+            return figures;
+        } finally {
+            cluster.stop();
+        }
+    }
+
+    private Map<String, Object> runInDriver(Path dir) throws Exception {
+        List<String> command = driver(true);
+        command.addAll(pretrain(dir.resolve("run-1"), 1));
+        command.addAll(List.of("--master", "local[1]"));
+        Path log = dir.resolve("run-1.log");
+        System.out.printf(Locale.ROOT, "bench cluster: 1 worker (in the driver, 1 core), %d rounds of %d steps, "
+                + "batch %d; log %s%n", rounds, averagingFrequency, batchSizePerWorker, log);
+        BenchCommand.Cooccur.Run run = BenchCommand.Cooccur.Run.of(command, null, log);
+        if (run.exitCode() != 0) {
+            throw new SparkBert.UserError("pretrain failed (exit " + run.exitCode() + "), log: " + log);
+        }
+        Map<String, Object> figures = report(dir.resolve("run-1"), 1, run.seconds());
+        System.out.printf(Locale.ROOT, "  driver: peak RSS %d MB%n", run.peakBytes() >> 20);
+        figures.put("driver_peak_rss_mb", run.peakBytes() >> 20);
+        return figures;
+    }
+
+    private List<String> driver(boolean pinToOneCore) {
+        List<String> command = new ArrayList<>();
+        if (pinToOneCore && Files.isExecutable(Path.of("/usr/bin/taskset"))) {
+            command.addAll(List.of("/usr/bin/taskset", "-c", "0"));
+        }
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> !a.startsWith("-agent") && !a.startsWith("-XX:StartFlight")).toList());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkBert.class.getName()));
+        return command;
+    }
+
+    private List<String> pretrain(Path out, int w) {
+        return new ArrayList<>(List.of("pretrain", "--data", data, "--eval-data", evalData, "--output", out.toString(),
+                "--overwrite", "--preset", preset, "--workers", Integer.toString(w), "--batch-size-per-worker",
+                Integer.toString(batchSizePerWorker), "--averaging-frequency", Integer.toString(averagingFrequency),
+                "--steps", Integer.toString(rounds * averagingFrequency), "--learning-rate", "1e-3", "--warmup-steps",
+                Integer.toString(averagingFrequency), "--eval-every", Integer.toString(evalEvery),
+                "--checkpoint-every", Integer.toString(checkpointEvery), "--keep-checkpoints", "1"));
+    }
+
+    /** Prints the per-round wall times of a finished run and returns its figures. */
+    private Map<String, Object> report(Path run, int w, double commandSeconds) throws IOException {
+        List<JsonNode> steps = new RunDirectory(run).readMetrics().stream().filter(l -> l.has("loss")).toList();
+        List<Double> roundSeconds = new ArrayList<>();
+        double previous = 0;
+        StringBuilder line = new StringBuilder("  round seconds:");
+        for (int i = averagingFrequency - 1; i < steps.size(); i += averagingFrequency) {
+            double wall = steps.get(i).path("wall_sec").asDouble();
+            roundSeconds.add(wall - previous);
+            line.append(String.format(Locale.ROOT, " %.1f", wall - previous));
+            previous = wall;
+        }
+        System.out.println(line);
+        JsonNode last = steps.get(steps.size() - 1);
+        double median = BenchCommand.median(roundSeconds.stream().mapToDouble(Double::doubleValue).toArray());
+        double max = roundSeconds.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        // the first round includes the JIT's warm-up and the executors' graph building: reported, not judged
+        double maxAfterFirst = roundSeconds.stream().skip(1).mapToDouble(Double::doubleValue).max().orElse(0);
+        System.out.printf(Locale.ROOT, "  %d rounds: median %.2f s, max %.2f s (%.2fx median; after the first "
+                        + "round %.2fx); %.1f samples/s over the loop, %.1f inside steps (%.1f%% outside); command %.0f s%n",
+                roundSeconds.size(), median, max, max / median, maxAfterFirst / median,
+                last.path("samples_per_sec").asDouble(), last.path("step_samples_per_sec").asDouble(),
+                100 * (1 - last.path("samples_per_sec").asDouble() / last.path("step_samples_per_sec").asDouble()),
+                commandSeconds);
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("workers", w);
+        figures.put("round_seconds", roundSeconds);
+        figures.put("median_round_seconds", median);
+        figures.put("max_round_seconds", max);
+        figures.put("max_over_median_after_first_round", maxAfterFirst / median);
+        figures.put("samples_per_sec", last.path("samples_per_sec").asDouble());
+        figures.put("step_samples_per_sec", last.path("step_samples_per_sec").asDouble());
+        figures.put("command_seconds", commandSeconds);
+        return figures;
+    }
+
+    /** Polls the peak resident memory of the executor JVMs working under a cluster's work directory. */
+    private static final class ExecutorWatcher {
+        private final LocalCluster cluster;
+        private final Path work;
+        private final Map<Long, Long> peakMb = new TreeMap<>();
+        private volatile boolean running = true;
+        private Thread thread;
+
+        ExecutorWatcher(LocalCluster cluster) {
+            this.cluster = cluster;
+            this.work = cluster.stateDir().resolve("work").toAbsolutePath();
+        }
+
+        void start() {
+            thread = new Thread(() -> {
+                while (running) {
+                    poll();
+                    try {
+                        Thread.sleep(500);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "bench-cluster-rss");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.join();
+        }
+
+        private void poll() {
+            for (ProcessHandle executor : cluster.executors(0)) {
+                long hwm = BenchCommand.Cooccur.Run.highWaterMark(
+                        Path.of("/proc", Long.toString(executor.pid()), "status")) >> 20;
+                synchronized (peakMb) {
+                    peakMb.merge(executor.pid(), hwm, Math::max);
+                }
+            }
+        }
+
+        Map<Long, Long> peakRssMb() {
+            synchronized (peakMb) {
+                return new TreeMap<>(peakMb);
+            }
+        }
+
+        /** Executor directories of every application (one per executor the cluster started). */
+        int executorDirectories() throws IOException {
+            try (Stream<Path> dirs = Files.walk(work, 3)) {
+                return (int) dirs.filter(p -> work.relativize(p).getNameCount() == 3 && Files.isDirectory(p)).count();
+            }
+        }
+    }
+}
