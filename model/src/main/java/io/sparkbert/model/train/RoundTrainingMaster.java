@@ -19,7 +19,7 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * DL4J's parameter averaging ({@link ParameterAveragingTrainingMaster}: broadcast parameters and Adam state,
  * each worker fits its batches, {@code treeAggregate} of the results, average) for one round per
  * {@code fitMultiDataSet} call, as {@link SparkRounds} drives it, without three costs of the stock master
- * that grow with the length of a run (docs/performance.md, "Rounds on a cluster"):
+ * that grow with the length of a run (docs/cluster.md, "What we changed in DL4J's round"):
  * <ol>
  *   <li><b>A network built per worker per round.</b> The stock worker deserializes the configuration and
  *       builds a new {@code ComputationGraph} (and our layer's SameDiff graph, its session and caches) for
