@@ -21,8 +21,8 @@ import picocli.CommandLine.Option;
 
 /** GloVe's vocab_count + cooccur on Spark: the co-occurrence matrix GloVe's own tools would produce. */
 @Command(name = "cooccur", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Count GloVe word co-occurrences on Spark (SPEC §4), exactly as Stanford GloVe's vocab_count "
-                + "and cooccur do.",
+        description = {"Count GloVe word co-occurrences on Spark (docs/design.md §4), exactly as Stanford GloVe's "
+                + "vocab_count and cooccur do.",
             "Writes DIR/vocab.txt (\"word count\" lines), DIR/cooccurrence.bin (GloVe's records: int32 word1, int32 "
                 + "word2, float64 value, little-endian, 1-based ids, sorted), DIR/cooccurrence.parquet "
                 + "(word_id, context_id, value) and DIR/report.json. Stanford's shuffle and glove read the .bin "

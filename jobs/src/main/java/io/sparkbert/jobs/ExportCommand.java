@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 
 /** A checkpoint in HuggingFace transformers' layout. */
 @Command(name = "export", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Write a checkpoint as a HuggingFace directory (SPEC §7) that "
+        description = {"Write a checkpoint as a HuggingFace directory (docs/design.md §7) that "
                 + "transformers.BertForPreTraining.from_pretrained(HF_DIR) loads with no missing or unexpected weights:",
             "config.json, vocab.txt, tokenizer_config.json, special_tokens_map.json and model.safetensors (HF's tensor "
                 + "names, Linear weights as [out, in])."})

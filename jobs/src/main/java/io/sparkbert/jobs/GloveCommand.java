@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Trains GloVe vectors on Spark from the output of {@code cooccur} (SPEC §4). */
+/** Trains GloVe vectors on Spark from the output of {@code cooccur} (docs/design.md §4). */
 @Command(name = "glove", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Train GloVe word vectors on Spark from co-occurrence counts.",
             "Reads DIR/vocab.txt and DIR/cooccurrence.parquet (written by cooccur). Each iteration, every partition "

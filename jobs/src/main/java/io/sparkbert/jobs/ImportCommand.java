@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 /** A HuggingFace BERT directory as our checkpoint. */
 @Command(name = "import", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Read a HuggingFace BERT directory (config.json, vocab.txt, model.safetensors; "
-                + "tokenizer_config.json optional) into a checkpoint like the one init writes (SPEC §7).",
+                + "tokenizer_config.json optional) into a checkpoint like the one init writes (docs/design.md §7).",
             "F32 weights are read as they are, F16/BF16 widened to float. The embeddings and encoder must be complete; "
                 + "a pooler or pretraining heads missing from the file (e.g. a plain BertModel) keep init's fresh "
                 + "initialisation and are listed."})

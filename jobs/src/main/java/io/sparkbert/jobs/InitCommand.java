@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 
 /** A fresh, randomly initialised BERT checkpoint. */
 @Command(name = "init", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Create a fresh BERT checkpoint (SPEC §5): truncated-normal(0.02) weights, zero biases, unit "
-                + "LayerNorm gains.",
+        description = {"Create a fresh BERT checkpoint (docs/design.md §5): truncated-normal(0.02) weights, zero "
+                + "biases, unit LayerNorm gains.",
             "Writes CKPT/model.zip (DL4J), CKPT/config.json and CKPT/vocab.txt. Presets: conf/model/*.conf."})
 final class InitCommand implements Callable<Integer> {
     @Option(names = "--preset", paramLabel = "NAME", description = "tiny, mini, small, medium, base or large.")

@@ -34,8 +34,8 @@ import picocli.CommandLine.Option;
 
 /** Corpus → BERT pretraining samples (NSP pairs + masked LM) as Parquet shards, on Spark. */
 @Command(name = "preprocess", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Turn a corpus into BERT pretraining samples (SPEC §1, §3; the semantics of Google's "
-                + "create_pretraining_data.py): WordPiece tokens, NSP sentence pairs, masked-LM positions.",
+        description = {"Turn a corpus into BERT pretraining samples (docs/design.md §1, §3; the semantics of "
+                + "Google's create_pretraining_data.py): WordPiece tokens, NSP sentence pairs, masked-LM positions.",
             "Writes Parquet shards, manifest.json, report.json and vocab.txt under --output. Same input, "
                 + "config and seed give the same samples whatever the partitioning."})
 final class PreprocessCommand implements Callable<Integer> {

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 /** BERT pretraining on Spark: the thin command-line glue over {@link Pretrainer}. */
 @Command(name = "pretrain", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Pretrain BERT (MLM + NSP) on preprocessed samples, data-parallel on Spark with DL4J's "
-                + "parameter averaging (SPEC §5, §6).",
+                + "parameter averaging (docs/design.md §5, §6).",
             "RUN_DIR gets metrics.jsonl, curves.svg, unigram_baseline.json and checkpoints/step-NNNNNN (+ latest). "
                 + "Rerunning the same command resumes from the latest checkpoint with the same data order."})
 final class PretrainCommand implements Callable<Integer> {

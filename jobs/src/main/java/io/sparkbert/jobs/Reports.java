@@ -7,7 +7,7 @@ import java.io.IOException;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 
-/** The small JSON reports every job writes next to its output (SPEC §1). */
+/** The small JSON reports every job writes next to its output (docs/design.md §1). */
 final class Reports {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

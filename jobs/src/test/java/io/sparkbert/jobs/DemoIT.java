@@ -79,7 +79,8 @@ class DemoIT {
         String decoded = decode(firstIds, tokens);
         assertTrue(decoded.startsWith("[UNK] well , [UNK] she said"), decoded);
 
-        // samples, training and held out: Parquet with SPEC §3's columns, as many rows as the report says
+        // samples, training and held out: Parquet with the columns of docs/design.md §3.4, as many rows as the
+        // report says
         for (String name : List.of("samples", "eval-samples")) {
             Path dataset = work.resolve(name);
             JsonNode report = json(dataset.resolve("report.json"));

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The hyper-parameters of a BERT model (SPEC §5), named as in Google's {@code bert_config.json}.
+ * The hyper-parameters of a BERT model (docs/design.md §5), named as in Google's {@code bert_config.json}.
  *
  * <p>Presets live in {@code conf/model/<name>.conf} (tiny, mini, small, medium, base, large). The
  * model module does not depend on Typesafe Config, so those files are kept to a flat subset of HOCON

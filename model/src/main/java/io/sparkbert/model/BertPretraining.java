@@ -18,7 +18,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * as ONE SameDiff graph.
  *
  * <pre>
- * inputs (the preprocessing columns, SPEC §3), B batch, S fixed sequence length, P max predictions:
+ * inputs (the preprocessing columns, docs/design.md §3.4), B batch, S fixed sequence length, P max predictions:
  *   input_ids [B, S], token_type_ids [B, S], attention_mask [B, S],
  *   masked_lm_positions [B, P], masked_lm_ids [B, P], masked_lm_weights [B, P], next_sentence_label [B]
  * outputs: "mlm_loss", "nsp_loss", "loss" = mlm_loss + nsp_loss (scalars),
@@ -70,7 +70,7 @@ public final class BertPretraining {
                 sd.placeHolder(INPUT_NAMES.get(6), dataType, -1));
     }
 
-    /** Creates all parameters in {@code sd} (SPEC §5 init, deterministic for the seed). */
+    /** Creates all parameters in {@code sd} (docs/design.md §5 init, deterministic for the seed). */
     public static Params createParams(SameDiff sd, BertConfig cfg, DataType dataType, long seed) {
         Random rng = new Random(seed);
         Embeddings.Params emb = Embeddings.createParams(sd, "embeddings", cfg, dataType, rng);

@@ -337,7 +337,7 @@ public class BertPretrainingLayer extends SameDiffOutputLayer {
     }
 
     /**
-     * Decoupled weight decay (SPEC §5) applies to weight matrices only: as in Google's BERT
+     * Decoupled weight decay (docs/design.md §5) applies to weight matrices only: as in Google's BERT
      * ({@code exclude_from_weight_decay=["LayerNorm", "layer_norm", "bias"]}), LayerNorm gains and all
      * biases get none. DL4J would treat the gains as weights (they are not bias parameters).
      */

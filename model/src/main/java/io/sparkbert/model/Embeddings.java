@@ -11,7 +11,7 @@ import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * BERT's input embeddings (SPEC §5): token + segment + learned position, summed, LayerNorm, dropout.
+ * BERT's input embeddings (docs/design.md §5): token + segment + learned position, summed, LayerNorm, dropout.
  *
  * <pre>
  * inputIds [B, S], tokenTypeIds [B, S]   integer-valued (any numeric type; cast to INT here)

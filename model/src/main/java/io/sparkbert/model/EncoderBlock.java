@@ -8,7 +8,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * One post-LN Transformer encoder block, as in the original BERT (SPEC §5):
+ * One post-LN Transformer encoder block, as in the original BERT (docs/design.md §5):
  *
  * <pre>
  * x    [B, S, H], mask [B, S] (1 real, 0 padding)
@@ -33,7 +33,7 @@ public final class EncoderBlock {
     private EncoderBlock() {
     }
 
-    /** Creates a block's trainable variables under {@code <prefix>/...} with SPEC §5 initialisation. */
+    /** Creates a block's trainable variables under {@code <prefix>/...} with docs/design.md §5 initialisation. */
     public static Params createParams(SameDiff sd, String prefix, BertConfig cfg, DataType dataType, Random rng) {
         int h = cfg.hiddenSize();
         int i = cfg.intermediateSize();

@@ -8,7 +8,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The masked-LM head and loss (SPEC §5), as Google's {@code get_masked_lm_output}.
+ * The masked-LM head and loss (docs/design.md §5), as Google's {@code get_masked_lm_output}.
  *
  * <pre>
  * sequence [B, S, H], positions [B, P], ids [B, P], weights [B, P] (1 real prediction, 0 padding)

@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The next-sentence head and loss (SPEC §5), as Google's pooler + {@code get_next_sentence_output}.
+ * The next-sentence head and loss (docs/design.md §5), as Google's pooler + {@code get_next_sentence_output}.
  *
  * <pre>
  * sequence [B, S, H], label [B] (0 IsNext, 1 NotNext)

@@ -7,7 +7,7 @@ import org.nd4j.linalg.learning.config.IUpdater;
 /**
  * How the network updates its parameters: the updater, decoupled weight decay and gradient clipping.
  *
- * <p>BERT's optimizer (SPEC §5) in DL4J terms ({@link #adamW}):
+ * <p>BERT's optimizer (docs/design.md §5) in DL4J terms ({@link #adamW}):
  * <ul>
  *   <li>Adam (β1 0.9, β2 0.999, ε 1e-6) with the {@link LinearWarmupDecay} schedule as its learning rate.
  *       DL4J's Adam bias-corrects the moments (as PyTorch's AdamW and HuggingFace's trainer do); Google's
@@ -44,7 +44,7 @@ public record Optimizer(IUpdater updater, double weightDecay, double clipNorm, b
         return new Optimizer(new Adam(learningRate), 0, 0);
     }
 
-    /** BERT's AdamW with warm-up and linear decay, weight decay and clipping (SPEC §5). */
+    /** BERT's AdamW with warm-up and linear decay, weight decay and clipping (docs/design.md §5). */
     public static Optimizer adamW(double peakLearningRate, int warmupSteps, int totalSteps, double beta1,
                                   double beta2, double epsilon, double weightDecay, double clipNorm) {
         Adam adam = Adam.builder()

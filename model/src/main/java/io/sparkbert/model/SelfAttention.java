@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Multi-head self-attention (SPEC §5) as our own SameDiff code, not DL4J's stock attention layer.
+ * Multi-head self-attention (docs/design.md §5) as our own SameDiff code, not DL4J's stock attention layer.
  *
  * <pre>
  * B batch, S sequence length (fixed, see below), H hidden, A heads, dk = H / A
@@ -54,7 +54,7 @@ public final class SelfAttention {
 
     /**
      * Creates trainable variables {@code <prefix>/wq}, {@code <prefix>/bq}, ... in {@code sd}: weights
-     * truncated normal with std {@code initializerRange}, biases zero (SPEC §5 init).
+     * truncated normal with std {@code initializerRange}, biases zero (docs/design.md §5 init).
      */
     public static Params createParams(SameDiff sd, String prefix, int hiddenSize, double initializerRange,
                                       DataType dataType, Random rng) {

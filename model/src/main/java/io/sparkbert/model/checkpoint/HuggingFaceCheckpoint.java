@@ -27,7 +27,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Checkpoints in HuggingFace {@code transformers}' layout (SPEC §7), written and read without Python: a
+ * Checkpoints in HuggingFace {@code transformers}' layout (docs/design.md §7), written and read without Python: a
  * directory that {@code BertForPreTraining.from_pretrained(dir)} loads with nothing missing or unexpected,
  * and the import of such a directory into our DL4J model.
  *

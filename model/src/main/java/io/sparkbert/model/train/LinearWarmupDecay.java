@@ -4,7 +4,7 @@ import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
- * BERT's learning-rate schedule (SPEC §5), exactly as Google's {@code optimization.create_optimizer}:
+ * BERT's learning-rate schedule (docs/design.md §5), exactly as Google's {@code optimization.create_optimizer}:
  * linear decay from {@code peak} at step 0 to 0 at {@code totalSteps}, and during the first
  * {@code warmupSteps} steps a linear warm-up {@code peak · step / warmupSteps} instead.
  *

@@ -40,7 +40,7 @@ import scala.Tuple2;
 
 /**
  * BERT pretraining, data-parallel on Spark with DL4J's {@link SparkComputationGraph} and
- * {@link ParameterAveragingTrainingMaster} (SPEC §6).
+ * {@link ParameterAveragingTrainingMaster} (docs/design.md §6).
  *
  * <h2>Steps and rounds</h2>
  * A step is one optimizer update on every worker (global batch = workers · batch size per worker). A round

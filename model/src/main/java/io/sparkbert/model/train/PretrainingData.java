@@ -26,8 +26,8 @@ import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
 /**
- * The pretraining samples of one or more preprocessed datasets (SPEC §3 Parquet shards) as Spark RDDs, in a
- * deterministic order.
+ * The pretraining samples of one or more preprocessed datasets (Parquet shards, docs/design.md §3.5) as Spark RDDs,
+ * in a deterministic order.
  *
  * <h2>Order</h2>
  * Every sample gets a {@link #contentKey} (a 64-bit hash of all its columns), so its identity does not

@@ -19,7 +19,7 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Sgd;
 
-/** SPEC §5's optimizer in DL4J: the schedule, clipping by global norm, decoupled decay and its exemptions. */
+/** BERT's optimizer in DL4J (docs/design.md §5): schedule, global-norm clipping, decoupled decay, exemptions. */
 class OptimizerTest {
 
     private static MultiDataSet batch() {

@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns the lines of one corpus file into tokenized documents (SPEC §1), counting everything bad it
+ * Turns the lines of one corpus file into tokenized documents (docs/design.md §1), counting everything bad it
  * meets instead of failing (a sentence longer than a sample is cut with the configured truncation):
  * <ul>
  *   <li>{@code LINES}: one sentence per line, an empty (or blank) line between documents, the format

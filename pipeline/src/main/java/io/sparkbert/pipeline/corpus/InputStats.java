@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What reading a corpus found, good and bad (SPEC §1): every job reports these next to its output.
+ * What reading a corpus found, good and bad (docs/design.md §1): every job reports these next to its output.
  * Mutable counters, merged across files and tasks.
  */
 public final class InputStats implements Serializable {

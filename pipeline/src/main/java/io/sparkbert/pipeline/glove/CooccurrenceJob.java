@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
- * GloVe's vocab_count + cooccur on Spark (SPEC §4). Two passes over the corpus, one shuffle:
+ * GloVe's vocab_count + cooccur on Spark (docs/design.md §4). Two passes over the corpus, one shuffle:
  * <ol>
  *   <li>word counts: each task counts its words in a byte-keyed table ({@link WordTable}), the counts
  *       are reduced on the cluster, only the vocabulary reaches the driver;</li>

@@ -3,7 +3,7 @@ package io.sparkbert.pipeline.glove;
 import java.io.Serializable;
 
 /**
- * The co-occurrence rule of GloVe's cooccur.c (SPEC §4) for one line: each in-vocabulary word
+ * The co-occurrence rule of GloVe's cooccur.c (docs/design.md §4) for one line: each in-vocabulary word
  * (target, id w2) pairs with each of the previous {@code window} in-vocabulary words of the line
  * (context, id w1) at distance d, adding 1/d (or 1 without distance weighting) to X[w1, w2], and with
  * symmetric context also to X[w2, w1]. Out-of-vocabulary words were removed before, so they take no

@@ -3,7 +3,7 @@ package io.sparkbert.pipeline.glove;
 import java.io.Serializable;
 
 /**
- * The settings of a GloVe training run (SPEC §4), with glove.c's names and defaults.
+ * The settings of a GloVe training run (docs/design.md §4), with glove.c's names and defaults.
  *
  * @param dim        vector size d (glove.c {@code -vector-size})
  * @param iterations passes over the non-zero entries ({@code -iter})

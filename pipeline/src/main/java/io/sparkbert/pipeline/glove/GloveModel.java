@@ -169,7 +169,7 @@ public final class GloveModel implements Serializable {
         }
     }
 
-    /** The weighting function of SPEC §4: (x/x_max)^alpha if x &lt; x_max, else 1. */
+    /** The weighting function of docs/design.md §4: (x/x_max)^alpha if x &lt; x_max, else 1. */
     public static double weight(double x, double xMax, double alpha) {
         return x < xMax ? Math.pow(x / xMax, alpha) : 1.0;
     }

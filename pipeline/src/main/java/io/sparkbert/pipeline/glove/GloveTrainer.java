@@ -109,7 +109,7 @@ public final class GloveTrainer {
     /**
      * Reads glove.c's co-occurrences from a Parquet dataset with columns {@code word_id},
      * {@code context_id} (1-based ints) and {@code value} (double; a column {@code count} is accepted
-     * instead, the name SPEC §4 gives it).
+     * instead, for co-occurrences written under that name).
      */
     public static JavaRDD<GloveEntry> readCooccurrences(SparkSession spark, String parquet) throws IOException {
         Path path = new Path(parquet);

@@ -52,8 +52,8 @@ import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
- * The Spark glue of preprocessing (SPEC §1, §3): corpus files → tokenized documents → NSP pair drafts →
- * masked, padded samples in Parquet shards. All the logic lives in pure stages
+ * The Spark glue of preprocessing (docs/design.md §1, §3): corpus files → tokenized documents → NSP pair
+ * drafts → masked, padded samples in Parquet shards. All the logic lives in pure stages
  * ({@link DocumentParser}, {@link PairBuilder}, {@link SampleAssembler}); this class only moves data.
  *
  * <p>Flow: each file is parsed by one task (documents never span files) and its documents get dense

@@ -8,7 +8,7 @@ import java.util.Arrays;
  * on: its sentences as WordPiece id arrays, without [CLS]/[SEP].
  *
  * <p>Like Google's reader, which drops empty lines' token lists and empty documents, a document has at
- * least one sentence and every sentence at least one token (SPEC §1 skips and counts empty documents
+ * least one sentence and every sentence at least one token (docs/design.md §1 skips and counts empty documents
  * before this stage). That is what makes an empty segment A impossible in {@link PairBuilder}.
  *
  * <p>The arrays are not copied (documents are large and flow through Spark); treat them as immutable.
@@ -50,7 +50,7 @@ public record Document(long index, int[][] sentences) implements Serializable {
 
     /**
      * The result of {@link #truncateLongSentences}: the sentences, and how many of them were cut, so the
-     * job can report it (SPEC §1: nothing is changed silently).
+     * job can report it (docs/design.md §1: nothing is changed silently).
      *
      * @param sentences    the sentences, each at most {@code maxNumTokens} long (uncut ones are the input
      *                     arrays themselves)
@@ -61,7 +61,7 @@ public record Document(long index, int[][] sentences) implements Serializable {
 
     /**
      * Cuts every single sentence longer than {@code config.maxNumTokens()} (max_seq_length − 3) to that
-     * length with the configured {@link SampleConfig.Truncation} (SPEC §3, "single long texts").
+     * length with the configured {@link SampleConfig.Truncation} (docs/design.md §3.2).
      *
      * <p>Why: Google's pair builder would put such a sentence alone into segment A and then trim it one
      * token at a time from a random end, which is a random crop; the strategies here are the deliberate

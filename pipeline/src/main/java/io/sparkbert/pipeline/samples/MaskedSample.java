@@ -3,7 +3,7 @@ package io.sparkbert.pipeline.samples;
 import java.util.Arrays;
 
 /**
- * The result of masking one sample (SPEC §3): the tokens the model sees, and what it must predict.
+ * The result of masking one sample (docs/design.md §3.3): the tokens the model sees, and what it must predict.
  *
  * <p>The arrays are owned by this record and are not copied (samples are made by the million);
  * do not modify them. {@link #equals}, {@link #hashCode} and {@link #toString} compare and print

@@ -5,7 +5,7 @@ import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * The masked-LM stage of sample generation (SPEC §3), with the semantics of
+ * The masked-LM stage of sample generation (docs/design.md §3.3), with the semantics of
  * {@code create_masked_lm_predictions} in Google's {@code create_pretraining_data.py}.
  *
  * <p>Given a full sample {@code [CLS] A [SEP] B [SEP]} it does, in Google's order and with Google's
@@ -32,7 +32,7 @@ import java.util.Arrays;
  *
  * <p>Deviations from Google, both deliberate:
  * <ul>
- *   <li>Random replacements are drawn uniformly from the <em>real</em> vocabulary (SPEC §3), not from
+ *   <li>Random replacements are drawn uniformly from the <em>real</em> vocabulary (docs/design.md §3.3), not from
  *       every vocab entry as Google's {@code vocab_words} does: the five special tokens and every
  *       reserved entry written in brackets, such as BERT's {@code [unused12]} placeholders, are
  *       excluded, because the model should never learn to see them inside text. {@code ##} pieces

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * Splits one document into sentence pairs (A, B) for next-sentence prediction: Google's
- * {@code create_instances_from_document} from {@code create_pretraining_data.py} (SPEC §3), up to the
+ * {@code create_instances_from_document} from {@code create_pretraining_data.py} (docs/design.md §3.1), up to the
  * point where it calls {@code truncate_seq_pair}, reshaped so that a document can be processed without
  * seeing the rest of the corpus.
  *
@@ -32,7 +32,7 @@ import java.util.List;
  * <ol>
  *   <li><b>Randomness.</b> Not one rng shared by the whole corpus, but a {@link SeededRandom} per
  *       (document, dupe): {@code SeededRandom.seed(config.seed(), document.index(), dupe, PURPOSE_PAIRS)}.
- *       The output depends only on corpus, config and seed, never on partitioning or retries (SPEC §3).
+ *       The output depends only on corpus, config and seed, never on partitioning or retries (docs/design.md §8).
  *       It is consumed by this stage only; Google's rng is also consumed by truncation and masking between
  *       chunks, which here draw from their own generators. So the draws follow Google's order but are not
  *       the same numbers (Python's Mersenne Twister is not reproduced either).</li>
@@ -53,7 +53,7 @@ import java.util.List;
  *   <li><b>A chunk has two sentences whenever the document has them left.</b> Google closes a chunk as
  *       soon as it reaches the target length, even with one sentence, and a one-sentence chunk can only
  *       be a random next. With short targets (short_seq_prob) and long sentences that is frequent: on the
- *       bundled KJV corpus Google's rule gives 43.8% IsNext instead of the 50% SPEC §3 asks for. Here a
+ *       bundled KJV corpus Google's rule gives 43.8% IsNext instead of the coin's 50% (docs/design.md §3.1). Here a
  *       chunk that reaches the target with one sentence takes the next one too (truncate_seq_pair trims
  *       the excess); a chunk is not closed if that would leave the document's last sentence alone; and a
  *       random next at the end of a document that would put back only the last sentence puts it into A

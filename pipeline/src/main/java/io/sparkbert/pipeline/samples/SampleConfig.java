@@ -3,7 +3,7 @@ package io.sparkbert.pipeline.samples;
 import java.io.Serializable;
 
 /**
- * How pretraining samples are made (SPEC §3); the defaults are Google's create_pretraining_data.py.
+ * How pretraining samples are made (docs/design.md §3); the defaults are Google's create_pretraining_data.py.
  *
  * @param maxSeqLength         tokens per sample including [CLS] and the two [SEP] (model maximum 512)
  * @param maxPredictionsPerSeq cap on masked positions per sample
@@ -18,7 +18,7 @@ public record SampleConfig(int maxSeqLength, int maxPredictionsPerSeq, double ma
                            int dupeFactor, boolean wholeWordMask, Truncation truncation, long seed)
         implements Serializable {
 
-    /** How an over-long single text is cut to fit (SPEC §3). */
+    /** How an over-long single text is cut to fit (docs/design.md §3.2). */
     public enum Truncation {
         /** keep the first tokens */
         HEAD,

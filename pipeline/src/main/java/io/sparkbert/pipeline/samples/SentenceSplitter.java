@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 
 /**
  * Splits a document's text into sentences for the one-document-per-line (JSON Lines) input
- * (SPEC §1): Google's sample generation needs sentences, and such corpora only give documents.
+ * (docs/design.md §1): Google's sample generation needs sentences, and such corpora only give documents.
  *
  * <p>A rule-based splitter, deliberately simple and predictable (no model, no state). A sentence
  * ends after:

@@ -3,7 +3,7 @@ package io.sparkbert.pipeline.samples;
 import java.io.Serializable;
 
 /**
- * One pretraining sample with exactly the columns of SPEC §3 (Google's tf.train.Example features),
+ * One pretraining sample with exactly the columns of docs/design.md §3.4 (Google's tf.train.Example features),
  * padded to fixed lengths, plus what the report needs to know about how it was made.
  *
  * @param inputIds          [CLS] A [SEP] B [SEP], masked, then [PAD]: max_seq_length ids

@@ -4,7 +4,7 @@ import java.io.Serializable;
 import java.text.Normalizer;
 
 /**
- * Stage 1 of the tokenizer (SPEC §2, steps 1-3): clean the text, space out CJK ideographs, and
+ * Stage 1 of the tokenizer (docs/design.md §2): clean the text, space out CJK ideographs, and
  * for uncased models strip accents and lowercase.
  *
  * <p>The order is HuggingFace's BertNormalizer: clean, CJK spacing, NFD + drop non-spacing marks,

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Stage 2 of the tokenizer (SPEC §2, steps 3-4): split normalised text into words on
+ * Stage 2 of the tokenizer (docs/design.md §2): split normalised text into words on
  * whitespace, and split off every punctuation character as a word of its own.
  * Words are reported as [start, end) char ranges of the input, so nothing is copied.
  */

@@ -1,7 +1,7 @@
 package io.sparkbert.pipeline.tokenizer;
 
 /**
- * The character classes of BERT's basic tokenizer (SPEC §2), as HuggingFace's tokenizers define
+ * The character classes of BERT's basic tokenizer (docs/design.md §2), as HuggingFace's tokenizers define
  * them. Where Java's own predicates differ (Character.isWhitespace leaves out no-break spaces,
  * for one), the Unicode property is spelled out here.
  */

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Stage 3 of the tokenizer (SPEC §2, step 5): greedy longest-match-first WordPiece.
+ * Stage 3 of the tokenizer (docs/design.md §2): greedy longest-match-first WordPiece.
  *
  * <p>A word is cut into the longest vocabulary entry that starts it, then repeatedly into the
  * longest {@code ##}-continuation that starts the rest. A word with no complete segmentation, or
