@@ -9,13 +9,17 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
@@ -28,10 +32,20 @@ import org.slf4j.LoggerFactory;
  * of interleaving their writes. The lock is a hidden file beside the output ({@code dir/.name.lock},
  * never inside it: outputs are renamed into place) that records who holds it: host, pid, user,
  * command and start time. The second run fails at once with {@link LockedException}, whose message
- * names the holder. {@link #close()} releases the lock; a local lock file stays behind, empty.
+ * names the holder. {@link #close()} releases the lock and deletes the lock file.
  *
  * <p>The holding JVM must not open the lock file any other way: POSIX drops all of a process's locks
  * on a file when it closes any descriptor of that file.
+ *
+ * <p>Deleting a local lock file safely: a run may have opened the file just before its holder deleted it
+ * and lock it just after, while a third run creates a new file under the same name and locks that one:
+ * two holders. So the file is deleted only while its lock is held, and a run that got a lock checks that
+ * the name still leads to the very file it locked (the channel's descriptor, found in
+ * {@code /proc/self/fd}, and the path have the same {@link BasicFileAttributes#fileKey() file key});
+ * if not, it lets go and tries again. Where that cannot be checked (no {@code /proc}), the run keeps the
+ * lock file instead, emptied, as earlier versions did: a run that never deletes needs no check. (Runs
+ * that cannot check must not share an output with runs that delete, e.g. a non-Linux host on an NFS
+ * mount.)
  *
  * <p>How a dead holder is detected:
  * <ul>
@@ -131,17 +145,20 @@ public final class OutputLock implements AutoCloseable {
     private final FileLock osLock;
     private final Holder holder;
     private final Holder previous;
+    /** A local lock file whose name was checked to lead to the locked file: deleted on release. */
+    private final boolean deleteOnRelease;
     private boolean released;
     private String jvmKey;
 
     private OutputLock(Path lockPath, FileSystem fs, FileChannel channel, FileLock osLock, Holder holder,
-                       Holder previous) {
+                       Holder previous, boolean deleteOnRelease) {
         this.lockPath = lockPath;
         this.fs = fs;
         this.channel = channel;
         this.osLock = osLock;
         this.holder = holder;
         this.previous = previous;
+        this.deleteOnRelease = deleteOnRelease;
     }
 
     /** The lock file of an output: {@code parent/.name.lock}. */
@@ -216,37 +233,124 @@ public final class OutputLock implements AutoCloseable {
         }
     }
 
+    /** Tests only: runs between opening a local lock file and locking it, to force the race a release can lose. */
+    static volatile Runnable betweenOpenAndLock;
+
+    /** How often a run that locked a file its holder had just deleted tries again before it gives up. */
+    private static final int LOCAL_ATTEMPTS = 100;
+
     private static OutputLock acquireLocal(String output, Path lock, FileSystem fs, Holder me, java.nio.file.Path file)
             throws IOException {
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        FileLock osLock;
-        try {
-            osLock = channel.tryLock();
-        } catch (OverlappingFileLockException | IOException e) {
-            channel.close();
-            throw e;
-        }
-        if (osLock == null) {
-            Holder holder = readHolder(channel);
-            for (int wait = 0; wait < 20 && holder.pid() < 0; wait++) { // the holder is still writing it
-                sleep(50);
-                holder = readHolder(channel);
+        for (int attempt = 1; ; attempt++) {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            try {
+                Runnable hook = betweenOpenAndLock;
+                if (hook != null) {
+                    hook.run();
+                }
+                FileLock osLock = channel.tryLock();
+                if (osLock == null) {
+                    Holder holder = readHolder(channel);
+                    for (int wait = 0; wait < 20 && holder.pid() < 0; wait++) { // the holder is still writing it
+                        sleep(50);
+                        holder = readHolder(channel);
+                    }
+                    channel.close();
+                    throw new LockedException(output, file.toString(), holder, true);
+                }
+                Identity identity = identity(file, channel);
+                if (identity == Identity.OTHER) {
+                    // Its holder deleted this file as it released it; the name leads elsewhere (or nowhere) now.
+                    channel.close();
+                    if (attempt >= LOCAL_ATTEMPTS) {
+                        throw new IOException("could not lock " + file + ": the lock file was replaced " + attempt
+                                + " times in a row");
+                    }
+                    continue;
+                }
+                if (identity == Identity.UNKNOWN) {
+                    LOG.debug("Cannot tell whether {} still names the locked file; it will be kept", file);
+                }
+                // A lock file that is not empty was left by a holder that died without releasing it (the OS
+                // dropped its lock): take it over, and say so.
+                Holder previous = channel.size() > 0 ? readHolder(channel) : null;
+                channel.truncate(0);
+                channel.write(ByteBuffer.wrap(me.toBytes()), 0);
+                channel.force(true);
+                if (previous != null) {
+                    LOG.warn("Took over the lock of {} left by {}, which ended without releasing it", output,
+                            previous.describe());
+                }
+                return new OutputLock(lock, fs, channel, osLock, me, previous, identity == Identity.SAME);
+            } catch (IOException | RuntimeException | Error e) {
+                channel.close();
+                throw e;
             }
-            channel.close();
-            throw new LockedException(output, file.toString(), holder, true);
         }
-        // A lock file that is not empty was left by a holder that died without releasing it (the OS
-        // dropped its lock): take it over, and say so.
-        Holder previous = channel.size() > 0 ? readHolder(channel) : null;
-        channel.truncate(0);
-        channel.write(ByteBuffer.wrap(me.toBytes()), 0);
-        channel.force(true);
-        if (previous != null) {
-            LOG.warn("Took over the lock of {} left by {}, which ended without releasing it", output,
-                    previous.describe());
+    }
+
+    /** Whether a lock file's name leads to the file a channel has open. */
+    enum Identity { SAME, OTHER, UNKNOWN }
+
+    private static final java.nio.file.Path OWN_FDS = java.nio.file.Path.of("/proc/self/fd");
+    private static final java.nio.file.Path OWN_FDINFO = java.nio.file.Path.of("/proc/self/fdinfo");
+
+    /**
+     * Whether {@code file} still names the file {@code channel} has open. Java has no {@code fstat}, so the
+     * channel's descriptor is looked up in {@code /proc/self/fd}: it is the one whose file position (shown in
+     * {@code /proc/self/fdinfo}) is a random mark set just before. The lock file is only ever read and
+     * written at explicit offsets, so its position is free for that. {@link Identity#UNKNOWN} when this
+     * cannot be told here.
+     */
+    static Identity identity(java.nio.file.Path file, FileChannel channel) throws IOException {
+        Object pathKey;
+        try {
+            pathKey = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        } catch (NoSuchFileException deleted) {
+            return Identity.OTHER;
         }
-        return new OutputLock(lock, fs, channel, osLock, me, previous);
+        if (pathKey == null || !Files.isDirectory(OWN_FDS) || !Files.isDirectory(OWN_FDINFO)) {
+            return Identity.UNKNOWN;
+        }
+        long mark = (1L << 40) + ThreadLocalRandom.current().nextLong(1L << 40);
+        channel.position(mark);
+        String name = file.getFileName().toString();
+        try {
+            // Normally the descriptor's link still shows the name (perhaps with " (deleted)"); NFS renames
+            // a deleted file that is still open, so failing that every descriptor is looked at.
+            String fd = descriptorAt(mark, target -> target.contains(name));
+            if (fd == null) {
+                fd = descriptorAt(mark, target -> true);
+            }
+            if (fd == null) {
+                return Identity.UNKNOWN;
+            }
+            Object channelKey = Files.readAttributes(OWN_FDS.resolve(fd), BasicFileAttributes.class).fileKey();
+            return pathKey.equals(channelKey) ? Identity.SAME : Identity.OTHER;
+        } catch (IOException | SecurityException e) {
+            LOG.debug("Cannot read this process's descriptors", e);
+            return Identity.UNKNOWN;
+        }
+    }
+
+    /** The descriptor of this process whose link target passes {@code target} and whose position is {@code mark}. */
+    private static String descriptorAt(long mark, Predicate<String> target) throws IOException {
+        String position = "pos:\t" + mark;
+        try (DirectoryStream<java.nio.file.Path> fds = Files.newDirectoryStream(OWN_FDS)) {
+            for (java.nio.file.Path fd : fds) {
+                String number = fd.getFileName().toString();
+                try {
+                    if (target.test(Files.readSymbolicLink(fd).toString())
+                            && Files.readAllLines(OWN_FDINFO.resolve(number)).contains(position)) {
+                        return number;
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // another thread's descriptor, closed since the listing
+                }
+            }
+        }
+        return null;
     }
 
     private static Holder readHolder(FileChannel channel) throws IOException {
@@ -274,7 +378,7 @@ public final class OutputLock implements AutoCloseable {
                 if (stale != null) {
                     LOG.warn("Took over the lock of {} left by {}, whose process is gone", output, stale.describe());
                 }
-                return new OutputLock(lock, fs, null, null, me, stale);
+                return new OutputLock(lock, fs, null, null, me, stale, false);
             }
             Holder holder = readHolder(fs, lock);
             if (holder == null) {
@@ -323,9 +427,9 @@ public final class OutputLock implements AutoCloseable {
     }
 
     /**
-     * Releases the lock. A local lock file is emptied, not deleted: a run waiting on the old file could
-     * otherwise lock a deleted file while a third run locks a new one. Other filesystems' lock files are
-     * deleted.
+     * Releases the lock and deletes the lock file. A local one is deleted while still locked, and only if
+     * its name was seen to lead to the locked file (see the class comment); otherwise it is emptied and
+     * kept. Other filesystems' lock files are deleted.
      */
     @Override
     public synchronized void close() throws IOException {
@@ -339,8 +443,10 @@ public final class OutputLock implements AutoCloseable {
         }
         synchronized (HELD_IN_THIS_JVM) {
             try {
-                channel.truncate(0);
-                channel.force(true);
+                if (!deleteOnRelease || !deleteLocked()) {
+                    channel.truncate(0);
+                    channel.force(true);
+                }
             } finally {
                 try {
                     osLock.release();
@@ -349,6 +455,18 @@ public final class OutputLock implements AutoCloseable {
                     HELD_IN_THIS_JVM.remove(jvmKey);
                 }
             }
+        }
+    }
+
+    /** Deletes the local lock file, still locked; false if it could not be deleted. */
+    private boolean deleteLocked() {
+        java.nio.file.Path file = java.nio.file.Path.of(fs.makeQualified(lockPath).toUri());
+        try {
+            Files.deleteIfExists(file);
+            return true;
+        } catch (IOException e) {
+            LOG.warn("Could not delete the lock file {} ({}); it is left empty", file, e.toString());
+            return false;
         }
     }
 }

@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -33,6 +35,13 @@ class OutputLockTest {
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
         }
         System.out.println("RELEASED");
+    }
+
+    /** A child JVM running {@link #main} on {@code output}, its stderr merged into its stdout. */
+    private static Process startChild(String output) throws Exception {
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), OutputLockTest.class.getName(), output)
+                .redirectErrorStream(true).start();
     }
 
     private static Process startHolder(String output) throws Exception {
@@ -78,7 +87,7 @@ class OutputLockTest {
             }
             assertTrue(holder.waitFor(30, TimeUnit.SECONDS));
         }
-        assertEquals(0, Files.size(dir.resolve(".out.lock")), "a released lock file is empty");
+        assertFalse(Files.exists(dir.resolve(".out.lock")), "a released lock file is deleted");
         try (OutputLock lock = OutputLock.acquire(output, "third", HADOOP)) {
             assertNull(lock.tookOverFrom(), "a released lock is not a stale one");
         }
@@ -96,6 +105,63 @@ class OutputLockTest {
         try (OutputLock again = OutputLock.acquire(output, "again", HADOOP)) {
             assertEquals("again", again.holder().command());
         }
+        assertFalse(Files.exists(dir.resolve("nested").resolve(".vocab.txt.lock")));
+    }
+
+    /** Issue 16: the check that a lock file's name still leads to the file a channel has open. */
+    @Test
+    void theIdentityCheckTellsTheOpenFileFromAReplacement() throws Exception {
+        Path file = dir.resolve(".x.lock");
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            assertEquals(OutputLock.Identity.SAME, OutputLock.identity(file, channel));
+            Files.delete(file);
+            assertEquals(OutputLock.Identity.OTHER, OutputLock.identity(file, channel), "deleted");
+            Files.writeString(file, "a new file under the same name");
+            assertEquals(OutputLock.Identity.OTHER, OutputLock.identity(file, channel), "replaced");
+        }
+        try (FileChannel other = FileChannel.open(file, StandardOpenOption.READ)) {
+            assertEquals(OutputLock.Identity.SAME, OutputLock.identity(file, other));
+        }
+    }
+
+    /**
+     * Issue 16, the race a deleting release must not lose, forced: this run opens the lock file, then its
+     * holder releases (and deletes it) and a third run creates a new one and locks it, then this run locks
+     * the file it opened. It must see that the name leads elsewhere now, and be refused by the third run
+     * rather than hold a lock beside it.
+     */
+    @Test
+    void aRunThatOpenedTheLockFileBeforeItsHolderDeletedItDoesNotHoldTheDeletedFile() throws Exception {
+        String output = dir.resolve("raced").toUri().toString();
+        Process first = startHolder(output);
+        Process[] third = new Process[1];
+        OutputLock.betweenOpenAndLock = () -> {
+            OutputLock.betweenOpenAndLock = null;
+            try {
+                try (OutputStream in = first.getOutputStream()) {
+                    in.write('\n');
+                }
+                assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+                assertFalse(Files.exists(dir.resolve(".raced.lock")), "released and deleted");
+                third[0] = startHolder(output);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        try {
+            OutputLock.LockedException refused = assertThrows(OutputLock.LockedException.class,
+                    () -> OutputLock.acquire(output, "opened before the release", HADOOP).close());
+            assertEquals(third[0].pid(), refused.holder().pid(), refused.getMessage());
+        } finally {
+            OutputLock.betweenOpenAndLock = null;
+            if (third[0] != null) {
+                try (OutputStream in = third[0].getOutputStream()) {
+                    in.write('\n');
+                }
+                assertTrue(third[0].waitFor(30, TimeUnit.SECONDS));
+            }
+        }
+        assertFalse(Files.exists(dir.resolve(".raced.lock")));
     }
 
     @Test
@@ -108,14 +174,13 @@ class OutputLockTest {
         try (OutputLock lock = OutputLock.acquire(output, "after the crash", HADOOP)) {
             assertEquals(holder.pid(), lock.tookOverFrom().pid());
             // and it is really held again, against another process too
-            Process third = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), OutputLockTest.class.getName(), output)
-                    .redirectErrorStream(true).start();
+            Process third = startChild(output);
             assertTrue(third.waitFor(60, TimeUnit.SECONDS));
             String said = new String(third.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(said.contains("locked by another run: 'after the crash' (pid " + ProcessHandle.current().pid()),
                     said);
         }
+        assertFalse(Files.exists(dir.resolve(".killed.lock")), "the run that took it over deleted it when done");
     }
 
     @Test
@@ -136,7 +201,7 @@ class OutputLockTest {
                     () -> OutputLock.acquireByCreate(output, lockFile, fs, OutputLock.Holder.current("second")));
             assertTrue(live.getMessage().contains("'create-based'"), live.getMessage());
         }
-        assertFalse(Files.exists(Path.of(lockFile.toUri())));
+        assertFalse(Files.exists(Path.of(lockFile.toUri())), "released: its lock file is deleted");
 
         Files.write(Path.of(lockFile.toUri()), new OutputLock.Holder("some-other-host", dead.pid(), "u",
                 "elsewhere", "2020-01-01T00:00:00Z", "y").toBytes());
