@@ -219,7 +219,8 @@ public final class OutputLock implements AutoCloseable {
     private static OutputLock acquireLocal(String output, Path lock, FileSystem fs, Holder me) throws IOException {
         java.nio.file.Path file = java.nio.file.Path.of(fs.makeQualified(lock).toUri());
         Files.createDirectories(file.getParent());
-        String key = file.toAbsolutePath().normalize().toString();
+        // the real directory: the same file reached through a symbolic link must not be opened a second time
+        String key = file.toAbsolutePath().getParent().toRealPath().resolve(file.getFileName()).toString();
         synchronized (HELD_IN_THIS_JVM) {
             OutputLock mine = HELD_IN_THIS_JVM.get(key);
             if (mine != null) {

@@ -108,6 +108,24 @@ class OutputLockTest {
         assertFalse(Files.exists(dir.resolve("nested").resolve(".vocab.txt.lock")));
     }
 
+    /** Issue 16: a lock file reached through a symbolic link is the same lock, and not opened twice. */
+    @Test
+    void throughASymbolicLinkToItsDirectoryItIsTheSameLock() throws Exception {
+        Path real = Files.createDirectories(dir.resolve("real"));
+        Path link = Files.createSymbolicLink(dir.resolve("link"), real);
+        try (OutputLock first = OutputLock.acquire(real.resolve("out").toString(), "first", HADOOP)) {
+            OutputLock.LockedException refused = assertThrows(OutputLock.LockedException.class,
+                    () -> OutputLock.acquire(link.resolve("out").toString(), "second", HADOOP));
+            assertTrue(refused.getMessage().contains("'first'"), refused.getMessage());
+            // still held against another process: the refusal did not close a descriptor of the locked file
+            Process other = startChild(real.resolve("out").toUri().toString());
+            assertTrue(other.waitFor(60, TimeUnit.SECONDS));
+            String said = new String(other.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(said.contains("locked by another run: 'first'"), said);
+        }
+        assertFalse(Files.exists(real.resolve(".out.lock")));
+    }
+
     /** Issue 16: the check that a lock file's name still leads to the file a channel has open. */
     @Test
     void theIdentityCheckTellsTheOpenFileFromAReplacement() throws Exception {
