@@ -430,7 +430,7 @@ public final class OutputLock implements AutoCloseable {
     /**
      * Releases the lock and deletes the lock file. A local one is deleted while still locked, and only if
      * its name was seen to lead to the locked file (see the class comment); otherwise it is emptied and
-     * kept. Other filesystems' lock files are deleted.
+     * kept. On other filesystems the lock file is deleted if it is still the one this lock created.
      */
     @Override
     public synchronized void close() throws IOException {
@@ -439,7 +439,13 @@ public final class OutputLock implements AutoCloseable {
         }
         released = true;
         if (channel == null) {
-            fs.delete(lockPath, false);
+            Holder now = readHolder(fs, lockPath);
+            if (now != null && now.id().equals(holder.id())) {
+                fs.delete(lockPath, false);
+            } else {
+                LOG.warn("Not deleting the lock file {}: it is no longer the one this run created ({})", lockPath,
+                        now == null ? "gone" : "now held by " + now.describe());
+            }
             return;
         }
         synchronized (HELD_IN_THIS_JVM) {

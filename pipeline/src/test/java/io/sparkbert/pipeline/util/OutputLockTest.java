@@ -221,6 +221,14 @@ class OutputLockTest {
         }
         assertFalse(Files.exists(Path.of(lockFile.toUri())), "released: its lock file is deleted");
 
+        // a lock file that is no longer the one this lock created (deleted by hand, another run's now) stays
+        try (OutputLock lock = OutputLock.acquireByCreate(output, lockFile, fs, me)) {
+            Files.delete(Path.of(lockFile.toUri()));
+            Files.write(Path.of(lockFile.toUri()), OutputLock.Holder.current("a later run").toBytes());
+        }
+        assertTrue(Files.readString(Path.of(lockFile.toUri())).contains("command=a later run"));
+        Files.delete(Path.of(lockFile.toUri()));
+
         Files.write(Path.of(lockFile.toUri()), new OutputLock.Holder("some-other-host", dead.pid(), "u",
                 "elsewhere", "2020-01-01T00:00:00Z", "y").toBytes());
         OutputLock.LockedException remote = assertThrows(OutputLock.LockedException.class,
