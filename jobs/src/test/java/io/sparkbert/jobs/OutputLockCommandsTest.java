@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkbert.pipeline.util.OutputLock;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,6 +47,45 @@ class OutputLockCommandsTest {
                         + " on host "), refused.err());
             }
             assertFalse(Files.exists(output), "nothing written: " + output);
+            assertEquals(List.of(), lockFiles(), "the holder's release deleted its lock file");
+        }
+    }
+
+    /**
+     * Issue 16: runs that finish, or fail after taking the lock, leave no {@code .NAME.lock} behind. (Every
+     * command releases through OutputLock.close; preprocess and pretrain are left out here for time, pretrain's
+     * is checked in PretrainCommandTest.)
+     */
+    @Test
+    void finishedCommandsLeaveNoLockFile() throws Exception {
+        Path corpus = ProjectFiles.corpus().resolve("kjv").resolve("03-ruth.txt");
+        Path vocab = dir.resolve("vocab.txt");
+        Path cooc = dir.resolve("cooc");
+        List<List<String>> commands = List.of(
+                List.of("vocab", "--input", corpus.toString(), "--output", vocab.toString(), "--size", "300"),
+                List.of("cooccur", "--input", corpus.toString(), "--output", cooc.toString()),
+                List.of("glove", "--cooccur", cooc.toString(), "--output", dir.resolve("vectors.txt").toString(),
+                        "--dim", "5", "--iterations", "2"));
+        for (List<String> command : commands) {
+            List<String> local = new ArrayList<>(command);
+            local.addAll(List.of("--master", "local[2]"));
+            Cli.Result done = Cli.run(local.toArray(String[]::new));
+            assertEquals(0, done.exitCode(), done.err());
+            assertEquals(List.of(), lockFiles(), "after " + command.get(0));
+        }
+        // refused after taking the lock: the output exists and there is no --overwrite
+        Cli.Result refused = Cli.run("vocab", "--input", corpus.toString(), "--output", vocab.toString(), "--size",
+                "300", "--master", "local[2]");
+        assertEquals(2, refused.exitCode(), refused.err());
+        assertTrue(refused.err().contains("exists"), refused.err());
+        assertEquals(List.of(), lockFiles(), "after a refused vocab");
+    }
+
+    /** The lock files ({@code .NAME.lock}) in the test's directory. */
+    private List<String> lockFiles() throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".") && n.endsWith(".lock"))
+                    .sorted().toList();
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.sparkbert.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -97,6 +98,7 @@ class PretrainCommandTest {
         Cli.Result result = pretrain(full);
         assertOk(result);
         assertTrue(result.err().contains("step 12/12 (finished)"), result.err());
+        assertFalse(Files.exists(shared.resolve(".full.lock")), "a finished run deletes its lock file");
 
         List<JsonNode> lines = metrics(full);
         List<JsonNode> steps = lines.stream().filter(l -> l.has("loss")).toList();
