@@ -2,6 +2,7 @@ package io.sparkbert.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkbert.model.bench.Median;
 import io.sparkbert.model.train.RunDirectory;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -212,7 +213,7 @@ final class BenchCluster implements Callable<Integer> {
         }
         System.out.println(line);
         JsonNode last = steps.get(steps.size() - 1);
-        double median = BenchCommand.median(roundSeconds.stream().mapToDouble(Double::doubleValue).toArray());
+        double median = Median.of(roundSeconds.stream().mapToDouble(Double::doubleValue).toArray());
         double max = roundSeconds.stream().mapToDouble(Double::doubleValue).max().orElse(0);
         // the first round includes the JIT's warm-up and the executors' graph building: reported, not judged
         double maxAfterFirst = roundSeconds.stream().skip(1).mapToDouble(Double::doubleValue).max().orElse(0);

@@ -1,5 +1,6 @@
 package io.sparkbert.jobs;
 
+import io.sparkbert.model.bench.Median;
 import io.sparkbert.pipeline.corpus.CorpusPaths;
 import io.sparkbert.pipeline.corpus.DocumentParser;
 import io.sparkbert.pipeline.corpus.InputStats;
@@ -126,8 +127,8 @@ final class BenchCommand implements Runnable {
                                 round + 1, oursRates[round], peerRates[round]);
                     }
                 }
-                double oursMedian = median(oursRates);
-                double peerMedian = median(peerRates);
+                double oursMedian = Median.of(oursRates);
+                double peerMedian = Median.of(peerRates);
                 double ratio = oursMedian / peerMedian;
                 System.out.printf(Locale.ROOT, "bench tokenize: ours %,.0f wordpieces/s (%.1f MB/s), huggingface "
                                 + "%,.0f wordpieces/s (%.1f MB/s), ratio %.2fx; %,d wordpieces per round; "
@@ -400,7 +401,7 @@ final class BenchCommand implements Runnable {
                 if (ratios.size() > 1) {
                     List<Double> sorted = ratios.stream().sorted().toList();
                     int n = sorted.size();
-                    double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+                    double median = Median.of(ratios.stream().mapToDouble(Double::doubleValue).toArray());
                     System.out.printf(Locale.ROOT, "bench cooccur: ours / C wall over %d alternating runs: median %.2f "
                             + "(min %.2f, max %.2f)%n", n, median, sorted.get(0), sorted.get(n - 1));
                 }
@@ -540,14 +541,6 @@ final class BenchCommand implements Runnable {
             io.sparkbert.model.bench.AttentionBenchmark.main(overrides.toArray(String[]::new));
             return 0;
         }
-    }
-
-    /** The median of the values (the mean of the middle two for an even count). */
-    static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /** Removes a benchmark's scratch directory. */

@@ -2,6 +2,7 @@ package io.sparkbert.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkbert.model.bench.Median;
 import io.sparkbert.model.train.RunDirectory;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -247,11 +248,11 @@ final class BenchPretrain implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "bench pretrain, %d core(s), medians of %d runs: ours %.1f vs peer %.1f samples/s "
                         + "over the training loop (ours/peer %.2f); inside steps %.1f vs %.1f (%.2f); outside steps "
                         + "%.1f%% vs %.1f%%; whole command ours/peer speed %.2f%n", c, ours.size(),
-                BenchCommand.median(ours.stream().mapToDouble(Figures::loopSamplesPerSecond).toArray()),
-                BenchCommand.median(peer.stream().mapToDouble(Figures::loopSamplesPerSecond).toArray()), BenchCommand.median(loop),
-                BenchCommand.median(ours.stream().mapToDouble(Figures::stepSamplesPerSecond).toArray()),
-                BenchCommand.median(peer.stream().mapToDouble(Figures::stepSamplesPerSecond).toArray()), BenchCommand.median(steps),
-                100 * BenchCommand.median(ours.stream().mapToDouble(Figures::outsideShare).toArray()),
-                100 * BenchCommand.median(peer.stream().mapToDouble(Figures::outsideShare).toArray()), BenchCommand.median(command));
+                Median.of(ours.stream().mapToDouble(Figures::loopSamplesPerSecond).toArray()),
+                Median.of(peer.stream().mapToDouble(Figures::loopSamplesPerSecond).toArray()), Median.of(loop),
+                Median.of(ours.stream().mapToDouble(Figures::stepSamplesPerSecond).toArray()),
+                Median.of(peer.stream().mapToDouble(Figures::stepSamplesPerSecond).toArray()), Median.of(steps),
+                100 * Median.of(ours.stream().mapToDouble(Figures::outsideShare).toArray()),
+                100 * Median.of(peer.stream().mapToDouble(Figures::outsideShare).toArray()), Median.of(command));
     }
 }

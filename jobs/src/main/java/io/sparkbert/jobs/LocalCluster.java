@@ -2,11 +2,10 @@ package io.sparkbert.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkbert.pipeline.util.LocalFiles;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
@@ -17,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -242,8 +240,8 @@ public final class LocalCluster {
             }
         }
         Files.deleteIfExists(stateDir.resolve(STATE_FILE));
-        deleteTree(stateDir.resolve("work"));
-        deleteTree(stateDir.resolve("spark-home"));
+        LocalFiles.deleteRecursively(stateDir.resolve("work"));
+        LocalFiles.deleteRecursively(stateDir.resolve("spark-home"));
         return stopped;
     }
 
@@ -284,12 +282,8 @@ public final class LocalCluster {
     }
 
     private void writeState(State state) throws IOException {
-        Path temporary = stateDir.resolve(STATE_FILE + ".tmp");
-        try (OutputStream out = Files.newOutputStream(temporary)) {
-            state.toProperties().store(out, "sparkbert local-cluster (bin/sparkbert local-cluster status|stop)");
-        }
-        Files.move(temporary, stateDir.resolve(STATE_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        LocalFiles.writeAtomically(stateDir.resolve(STATE_FILE), out -> state.toProperties().store(out,
+                "sparkbert local-cluster (bin/sparkbert local-cluster status|stop)"));
     }
 
     private void waitForWorkers(State state, int workers, List<Process> processes, long deadline)
@@ -437,21 +431,6 @@ public final class LocalCluster {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.deleteIfExists(path);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
         }
     }
 }

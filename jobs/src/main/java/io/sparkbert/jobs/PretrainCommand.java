@@ -6,6 +6,7 @@ import io.sparkbert.model.train.Pretrainer;
 import io.sparkbert.model.train.RunDirectory;
 import io.sparkbert.model.train.Throughput;
 import io.sparkbert.pipeline.corpus.CorpusPaths;
+import io.sparkbert.pipeline.util.LocalFiles;
 import io.sparkbert.pipeline.util.OutputLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -141,7 +142,7 @@ final class PretrainCommand implements Callable<Integer> {
         }
         try (OutputLock lock = OutputLocks.acquire(output.toAbsolutePath().toUri().toString())) {
             if (overwrite && Files.exists(output)) {
-                RunDirectory.deleteTree(output);
+                LocalFiles.deleteRecursively(output);
             }
             boolean existed = Files.exists(output);
             boolean recorded = Files.exists(output.resolve(RunDirectory.RUN));
@@ -157,7 +158,7 @@ final class PretrainCommand implements Callable<Integer> {
                             Files.deleteIfExists(output.resolve(name));
                         }
                     } else if (Files.exists(output)) {
-                        RunDirectory.deleteTree(output);
+                        LocalFiles.deleteRecursively(output);
                     }
                 }
                 throw e;

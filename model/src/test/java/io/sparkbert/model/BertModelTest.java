@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
@@ -28,36 +27,12 @@ import org.nd4j.linalg.learning.config.NoOp;
 /** BERT pretraining as a DL4J ComputationGraph (BertModel + BertPretrainingLayer). */
 class BertModelTest {
 
-    private static final int S = 8;
-    private static final int P = 2;
-
-    /** The fixed batch of BertPretrainingTest: B=4, S=8, P=2, vocab 20, padding in three samples. */
-    private static INDArray[] columns() {
-        INDArray ids = Nd4j.create(new double[][] {
-                {1, 5, 6, 7, 2, 8, 9, 2}, {1, 10, 11, 2, 12, 2, 0, 0},
-                {1, 13, 14, 15, 2, 16, 2, 0}, {1, 17, 18, 2, 19, 4, 2, 0}});
-        INDArray types = Nd4j.create(new double[][] {
-                {0, 0, 0, 0, 0, 1, 1, 1}, {0, 0, 0, 0, 1, 1, 0, 0}, {0, 0, 0, 0, 0, 1, 1, 0}, {0, 0, 0, 0, 1, 1, 1, 0}});
-        INDArray mask = Nd4j.create(new double[][] {
-                {1, 1, 1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1, 0, 0}, {1, 1, 1, 1, 1, 1, 1, 0}, {1, 1, 1, 1, 1, 1, 1, 0}});
-        INDArray positions = Nd4j.create(new double[][] {{2, 5}, {1, 4}, {3, 0}, {2, 5}});
-        INDArray lmIds = Nd4j.create(new double[][] {{6, 8}, {10, 12}, {15, 0}, {18, 4}});
-        INDArray lmWeights = Nd4j.create(new double[][] {{1, 1}, {1, 1}, {1, 0}, {1, 1}});
-        INDArray nsp = Nd4j.create(new double[] {0, 1, 0, 1});
-        return new INDArray[] {ids, types, mask, positions, lmIds, lmWeights, nsp};
-    }
+    private static final int S = TestBatch.S;
+    private static final int P = TestBatch.P;
 
     private static MultiDataSet data(DataType dt) {
-        INDArray[] c = columns();
+        INDArray[] c = TestBatch.columns();
         return BertModel.toMultiDataSet(c[0], c[1], c[2], c[3], c[4], c[5], c[6], dt);
-    }
-
-    private static Map<String, INDArray> feed(INDArray[] c) {
-        Map<String, INDArray> feed = new HashMap<>();
-        for (int i = 0; i < c.length; i++) {
-            feed.put(BertPretraining.INPUT_NAMES.get(i), c[i]);
-        }
-        return feed;
     }
 
     private static BertConfig tiny() {
@@ -133,8 +108,8 @@ class BertModelTest {
                         .mapToLong(v -> v.getArr().length()).sum(),
                 graph.numParams());
 
-        INDArray[] c = columns();
-        Map<String, INDArray> out = ref.sd().output(feed(c), "loss", "mlm_logits", "nsp_logits");
+        INDArray[] c = TestBatch.columns();
+        Map<String, INDArray> out = ref.sd().output(TestBatch.feed(c), "loss", "mlm_logits", "nsp_logits");
         double score = graph.score(data(DataType.DOUBLE), false);
         System.out.printf("ComputationGraph score %.15f, SameDiff loss %.15f%n", score, out.get("loss").getDouble(0));
         assertEquals(out.get("loss").getDouble(0), score, 1e-10);
@@ -219,11 +194,11 @@ class BertModelTest {
                 v.getArr().assign(table.get(BertPretrainingLayer.paramKey(v.name())));
             }
         }
-        INDArray[] c = columns();
+        INDArray[] c = TestBatch.columns();
         for (int k = 0; k < c.length; k++) {
             c[k] = c[k].castTo(DataType.FLOAT);
         }
-        INDArray nspRef = ref.sd().output(feed(c), "nsp_logits").get("nsp_logits");
+        INDArray nspRef = ref.sd().output(TestBatch.feed(c), "nsp_logits").get("nsp_logits");
         assertTrue(BertModel.output(inference, mds.getFeatures()).nspLogits().equalsWithEps(nspRef, 1e-5));
         assertEquals(cfg.withoutDropout(), BertModel.layer(inference).bertConfig());
     }

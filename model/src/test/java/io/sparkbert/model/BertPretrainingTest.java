@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,30 +20,6 @@ class BertPretrainingTest {
 
     private static final DataType D = DataType.DOUBLE;
 
-    /** A fixed batch: B=4, S=8, P=2, vocab 20 (0 = [PAD]), last tokens padded in two samples. */
-    private static INDArray[] batch() {
-        INDArray ids = Nd4j.create(new double[][] {
-                {1, 5, 6, 7, 2, 8, 9, 2}, {1, 10, 11, 2, 12, 2, 0, 0},
-                {1, 13, 14, 15, 2, 16, 2, 0}, {1, 17, 18, 2, 19, 4, 2, 0}});
-        INDArray types = Nd4j.create(new double[][] {
-                {0, 0, 0, 0, 0, 1, 1, 1}, {0, 0, 0, 0, 1, 1, 0, 0}, {0, 0, 0, 0, 0, 1, 1, 0}, {0, 0, 0, 0, 1, 1, 1, 0}});
-        INDArray mask = Nd4j.create(new double[][] {
-                {1, 1, 1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1, 0, 0}, {1, 1, 1, 1, 1, 1, 1, 0}, {1, 1, 1, 1, 1, 1, 1, 0}});
-        INDArray positions = Nd4j.create(new double[][] {{2, 5}, {1, 4}, {3, 0}, {2, 5}});
-        INDArray lmIds = Nd4j.create(new double[][] {{6, 8}, {10, 12}, {15, 0}, {18, 4}});
-        INDArray lmWeights = Nd4j.create(new double[][] {{1, 1}, {1, 1}, {1, 0}, {1, 1}});
-        INDArray nsp = Nd4j.create(new double[] {0, 1, 0, 1});
-        return new INDArray[] {ids, types, mask, positions, lmIds, lmWeights, nsp};
-    }
-
-    private static Map<String, INDArray> feed(INDArray[] arrays) {
-        Map<String, INDArray> feed = new HashMap<>();
-        for (int i = 0; i < arrays.length; i++) {
-            feed.put(BertPretraining.INPUT_NAMES.get(i), arrays[i]);
-        }
-        return feed;
-    }
-
     /**
      * {@link BertPretraining#gradients} (SameDiff's backprop plus the token lookup's scatter-add) against
      * central differences of the loss, for the parameters of a tiny double model. The
@@ -55,7 +30,7 @@ class BertPretrainingTest {
     void gradientsOfTheTinyModelMatchFiniteDifferences() {
         BertConfig cfg = new BertConfig(20, 4, 2, 2, 8, "gelu", 0.0, 0.0, 8, 2, 0.3, 1e-12);
         BertPretraining.Graph g = BertPretraining.create(cfg, 8, 2, false, 42, D);
-        Map<String, INDArray> feed = feed(batch());
+        Map<String, INDArray> feed = TestBatch.feed(TestBatch.columns());
         BertPretraining.Gradients analytic = BertPretraining.gradients(g, feed, List.of("loss"));
         double eps = 1e-6;
         int checked = 0;
@@ -95,14 +70,14 @@ class BertPretrainingTest {
     void theTokenTableGradientAddsTheLookupOfEveryOccurrence() {
         BertConfig cfg = new BertConfig(20, 4, 1, 2, 8, "gelu", 0.0, 0.0, 8, 2, 0.3, 1e-12);
         BertPretraining.Graph g = BertPretraining.create(cfg, 8, 2, false, 3, D);
-        Map<String, INDArray> feed = feed(batch());
+        Map<String, INDArray> feed = TestBatch.feed(TestBatch.columns());
         String table = g.params().embeddings().tokenTable().name();
         INDArray complete = BertPretraining.gradients(g, feed, List.of("loss")).gradients().get(table);
         var raw = g.sd().calculateGradientsAndOutputs(feed, List.of(Embeddings.TOKEN_IDS),
                 List.of(table, Embeddings.TOKEN_VECTORS));
         INDArray decoderOnly = raw.getGradients().get(table);
         INDArray vectorsGrad = raw.getGradients().get(Embeddings.TOKEN_VECTORS);
-        double[][] ids = batch()[0].toDoubleMatrix();
+        double[][] ids = TestBatch.columns()[0].toDoubleMatrix();
         double[][] expected = decoderOnly.toDoubleMatrix();
         for (int r = 0; r < ids.length; r++) {
             for (int c = 0; c < ids[r].length; c++) {
@@ -124,8 +99,9 @@ class BertPretrainingTest {
     void lossIsTheSumOfMlmAndNspAndPaddedPredictionsAreIgnored() {
         BertConfig cfg = new BertConfig(20, 8, 1, 2, 16, "gelu", 0.0, 0.0, 16, 2, 0.02, 1e-12);
         BertPretraining.Graph g = BertPretraining.create(cfg, 8, 2, false, 1, D);
-        INDArray[] b = batch();
-        Map<String, INDArray> out = g.sd().output(feed(b), "loss", "mlm_loss", "nsp_loss", "mlm_logits", "nsp_logits");
+        INDArray[] b = TestBatch.columns();
+        Map<String, INDArray> out = g.sd().output(TestBatch.feed(b), "loss", "mlm_loss", "nsp_loss", "mlm_logits",
+                "nsp_logits");
         assertEquals(out.get("mlm_loss").getDouble(0) + out.get("nsp_loss").getDouble(0), out.get("loss").getDouble(0), 1e-12);
         assertArrayEquals(new long[] {8, 20}, out.get("mlm_logits").shape());
         assertArrayEquals(new long[] {4, 2}, out.get("nsp_logits").shape());
@@ -153,9 +129,9 @@ class BertPretrainingTest {
         }
         assertEquals(weighted / (weightSum + 1e-5), out.get("mlm_loss").getDouble(0), 1e-12);
         // the prediction with weight 0 does not count: changing its target id changes nothing
-        INDArray[] changed = batch();
+        INDArray[] changed = TestBatch.columns();
         changed[4].putScalar(2, 1, 7);
-        double again = g.sd().output(feed(changed), "mlm_loss").get("mlm_loss").getDouble(0);
+        double again = g.sd().output(TestBatch.feed(changed), "mlm_loss").get("mlm_loss").getDouble(0);
         assertEquals(out.get("mlm_loss").getDouble(0), again, 1e-12);
     }
 
@@ -168,7 +144,7 @@ class BertPretrainingTest {
     void reusingArraysAcrossExecutionsChangesNoBit() {
         BertConfig cfg = new BertConfig(20, 8, 2, 2, 16, "gelu", 0.0, 0.0, 16, 2, 0.02, 1e-12);
         BertPretraining.Graph g = BertPretraining.create(cfg, 8, 2, false, 9, DataType.FLOAT);
-        Map<String, INDArray> feed = feed(batch());
+        Map<String, INDArray> feed = TestBatch.feed(TestBatch.columns());
         List<String> params = new ArrayList<>();
         for (SDVariable v : g.sd().variables()) {
             if (v.getVariableType() == VariableType.VARIABLE && !v.name().equals("embeddings/token")) {
@@ -177,7 +153,7 @@ class BertPretrainingTest {
         }
         Map<String, INDArray> uncached = g.sd().calculateGradientsAndOutputs(feed, List.of("loss"), params)
                 .getGradients();
-        INDArray[] original = batch();
+        INDArray[] original = TestBatch.columns();
         for (int run = 0; run < 3; run++) {
             Map<String, INDArray> cached = BertPretraining.gradients(g, feed, List.of("loss")).gradients();
             for (String name : params) {

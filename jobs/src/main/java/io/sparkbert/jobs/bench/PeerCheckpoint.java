@@ -3,12 +3,12 @@ package io.sparkbert.jobs.bench;
 import ai.djl.ndarray.NDArray;
 import io.sparkbert.model.checkpoint.HuggingFaceCheckpoint;
 import io.sparkbert.model.checkpoint.SafeTensors;
+import io.sparkbert.pipeline.util.LocalFiles;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,11 +35,11 @@ final class PeerCheckpoint {
         metadata.put("step", Integer.toString(step));
         Files.createDirectories(dir);
         Path target = dir.resolve("checkpoint-" + step + ".safetensors");
-        Path tmp = dir.resolve(target.getFileName() + ".tmp");
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-            SafeTensors.write(tensors, metadata, out);
-        }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        LocalFiles.writeAtomically(target, out -> {
+            OutputStream buffered = new BufferedOutputStream(out, 1 << 20);
+            SafeTensors.write(tensors, metadata, buffered);
+            buffered.flush();
+        });
         if (previous != null && !previous.equals(target)) {
             Files.deleteIfExists(previous);
         }

@@ -89,7 +89,7 @@ public final class AttentionBenchmark {
             body.run();
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
-        return median(ms);
+        return Median.of(ms);
     }
 
     /** GFLOP/s of an n×n×n float matmul (2n³ flops), median of {@code reps} after one warm-up. */
@@ -233,14 +233,7 @@ public final class AttentionBenchmark {
             stepMs[i] = medianMs(0, 1, () -> graph.fit(data));
             fraction[i] = flops / (stepMs[i] / 1000.0) / 1e9 / peak[i];
         }
-        return new StepResult(median(stepMs), params, tokens, flops, executed, median(peak), median(fraction));
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+        return new StepResult(Median.of(stepMs), params, tokens, flops, executed, Median.of(peak), Median.of(fraction));
     }
 
     /** Per-op-type wall time (ms) of SameDiff executions, accumulated by a listener. */

@@ -8,11 +8,11 @@ import io.sparkbert.model.BertConfig;
 import io.sparkbert.model.BertModel;
 import io.sparkbert.model.BertPretrainingLayer;
 import io.sparkbert.pipeline.tokenizer.Vocab;
+import io.sparkbert.pipeline.util.LocalFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 
@@ -80,7 +80,7 @@ public final class Checkpoint {
         }
         Path parent = dir.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path staging = parent.resolve("." + dir.getFileName() + ".tmp-" + UUID.randomUUID());
+        Path staging = LocalFiles.temporarySibling(dir.toAbsolutePath());
         Files.createDirectories(staging);
         try {
             writer.write(staging);
@@ -88,14 +88,17 @@ public final class Checkpoint {
                 Path old = parent.resolve("." + dir.getFileName() + ".old-" + UUID.randomUUID());
                 Files.move(dir, old);
                 Files.move(staging, dir);
-                delete(old);
+                LocalFiles.deleteRecursively(old);
             } else {
                 Files.move(staging, dir);
             }
-        } finally {
-            if (Files.exists(staging)) {
-                delete(staging);
+        } catch (Throwable e) {
+            try {
+                LocalFiles.deleteRecursively(staging);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
             }
+            throw e;
         }
     }
 
@@ -155,11 +158,5 @@ public final class Checkpoint {
         json.put("type_vocab_size", c.typeVocabSize());
         json.put("initializer_range", c.initializerRange());
         json.put("layer_norm_eps", c.layerNormEps());
-    }
-
-    private static void delete(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 }

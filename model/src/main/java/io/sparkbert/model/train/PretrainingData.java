@@ -9,6 +9,7 @@ import io.sparkbert.pipeline.samples.SampleConfig;
 import io.sparkbert.pipeline.samples.SeededRandom;
 import io.sparkbert.pipeline.samples.TrainingSample;
 import io.sparkbert.pipeline.tokenizer.Vocab;
+import io.sparkbert.pipeline.util.FixedPartitioner;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -16,7 +17,6 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
@@ -262,37 +262,24 @@ public final class PretrainingData implements Serializable {
                 .values();
     }
 
-    /** Sends global batch g of a round starting at {@code first} to worker (g - first) / perWorker. */
-    static final class WorkerPartitioner extends Partitioner {
-        private final int workers;
+    /**
+     * Sends global batch g of a round starting at {@code first} to worker (g - first) / perWorker
+     * (docs/design.md §6).
+     */
+    static final class WorkerPartitioner extends FixedPartitioner {
+        private static final long serialVersionUID = 1L;
         private final long first;
         private final int perWorker;
 
         WorkerPartitioner(int workers, long first, int perWorker) {
-            this.workers = workers;
+            super(workers, first, perWorker);
             this.first = first;
             this.perWorker = perWorker;
         }
 
         @Override
-        public int numPartitions() {
-            return workers;
-        }
-
-        @Override
         public int getPartition(Object key) {
             return (int) ((((Long) key) - first) / perWorker);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof WorkerPartitioner p && p.workers == workers && p.first == first
-                    && p.perWorker == perWorker;
-        }
-
-        @Override
-        public int hashCode() {
-            return Long.hashCode(first) * 31 + workers * 7 + perWorker;
         }
     }
 }

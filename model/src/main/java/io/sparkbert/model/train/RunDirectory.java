@@ -6,18 +6,17 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkbert.model.checkpoint.Checkpoint;
 import io.sparkbert.pipeline.tokenizer.Vocab;
+import io.sparkbert.pipeline.util.LocalFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
@@ -69,7 +68,7 @@ public final class RunDirectory {
 
     public void writeRunDescription(ObjectNode description) throws IOException {
         Files.createDirectories(dir);
-        writeAtomically(dir.resolve(RUN), JSON.writeValueAsBytes(description));
+        LocalFiles.writeAtomically(dir.resolve(RUN), JSON.writeValueAsBytes(description));
     }
 
     /** The newest checkpoint directory named by {@code latest}, if any. */
@@ -98,7 +97,7 @@ public final class RunDirectory {
         Files.createDirectories(checkpoints());
         Path ckpt = checkpoints().resolve(checkpointName(step));
         Checkpoint.write(ckpt, graph, vocab, uncased, true, Map.of(STATE, JSON.writeValueAsBytes(state)));
-        writeAtomically(checkpoints().resolve(LATEST), (ckpt.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
+        LocalFiles.writeAtomically(checkpoints().resolve(LATEST), (ckpt.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
         List<Path> all = new ArrayList<>();
         try (Stream<Path> list = Files.list(checkpoints())) {
             list.filter(p -> Files.isDirectory(p) && p.getFileName().toString().matches("step-\\d+"))
@@ -106,7 +105,7 @@ public final class RunDirectory {
                     .forEach(all::add);
         }
         for (int i = 0; i < all.size() - keep; i++) {
-            deleteTree(all.get(i));
+            LocalFiles.deleteRecursively(all.get(i));
         }
         return ckpt;
     }
@@ -163,29 +162,14 @@ public final class RunDirectory {
                 kept.append(line).append('\n');
             }
         }
-        writeAtomically(file, kept.toString().getBytes(StandardCharsets.UTF_8));
+        LocalFiles.writeAtomically(file, kept.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     public void writeJson(String name, Object value) throws IOException {
-        writeAtomically(dir.resolve(name), JSON.writeValueAsBytes(value));
+        LocalFiles.writeAtomically(dir.resolve(name), JSON.writeValueAsBytes(value));
     }
 
     public void writeText(String name, String text) throws IOException {
-        writeAtomically(dir.resolve(name), text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static void writeAtomically(Path file, byte[] content) throws IOException {
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp-" + UUID.randomUUID());
-        Files.write(tmp, content);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    /** Deletes a directory tree. */
-    public static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        LocalFiles.writeAtomically(dir.resolve(name), text.getBytes(StandardCharsets.UTF_8));
     }
 }

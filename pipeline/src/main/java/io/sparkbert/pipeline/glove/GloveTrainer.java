@@ -1,5 +1,6 @@
 package io.sparkbert.pipeline.glove;
 
+import io.sparkbert.pipeline.util.FixedPartitioner;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.HashPartitioner;
-import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -367,33 +367,17 @@ public final class GloveTrainer {
         }
     }
 
-    /** Sends an entry to the partition its shuffle key picks. */
-    static final class KeyPartitioner extends Partitioner {
+    /** Sends an entry to the partition its shuffle key picks, {@link #partitionOf} (docs/design.md §4). */
+    static final class KeyPartitioner extends FixedPartitioner {
         private static final long serialVersionUID = 1L;
-        private final int partitions;
 
         KeyPartitioner(int partitions) {
-            this.partitions = partitions;
-        }
-
-        @Override
-        public int numPartitions() {
-            return partitions;
+            super(partitions);
         }
 
         @Override
         public int getPartition(Object key) {
-            return partitionOf(((ShuffleKey) key).key(), partitions);
-        }
-
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof KeyPartitioner p && p.partitions == partitions;
-        }
-
-        @Override
-        public int hashCode() {
-            return partitions;
+            return partitionOf(((ShuffleKey) key).key(), numPartitions());
         }
     }
 

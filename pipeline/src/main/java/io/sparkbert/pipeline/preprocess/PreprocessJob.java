@@ -15,6 +15,7 @@ import io.sparkbert.pipeline.samples.SampleStats;
 import io.sparkbert.pipeline.samples.TrainingSample;
 import io.sparkbert.pipeline.tokenizer.BertTokenizer;
 import io.sparkbert.pipeline.tokenizer.Vocab;
+import io.sparkbert.pipeline.util.FixedPartitioner;
 import io.sparkbert.pipeline.util.ParquetFooters;
 import io.sparkbert.pipeline.util.SparkOutputs;
 import java.io.IOException;
@@ -32,7 +33,6 @@ import org.apache.hadoop.io.LongWritable;
 import org.apache.hadoop.io.Text;
 import org.apache.hadoop.mapred.FileSplit;
 import org.apache.hadoop.mapred.InputSplit;
-import org.apache.spark.Partitioner;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaHadoopRDD;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -291,33 +291,17 @@ public final class PreprocessJob {
         return out;
     }
 
-    /** Sends a sample to shard floorMod(order, shards). */
-    static final class ShardPartitioner extends Partitioner {
+    /** Sends a sample to shard floorMod(order, shards) (docs/design.md §3.5). */
+    static final class ShardPartitioner extends FixedPartitioner {
         private static final long serialVersionUID = 1L;
-        private final int shards;
 
         ShardPartitioner(int shards) {
-            this.shards = shards;
-        }
-
-        @Override
-        public int numPartitions() {
-            return shards;
+            super(shards);
         }
 
         @Override
         public int getPartition(Object key) {
-            return (int) Math.floorMod((Long) key, (long) shards);
-        }
-
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof ShardPartitioner p && p.shards == shards;
-        }
-
-        @Override
-        public int hashCode() {
-            return shards;
+            return (int) Math.floorMod((Long) key, (long) numPartitions());
         }
     }
 }
