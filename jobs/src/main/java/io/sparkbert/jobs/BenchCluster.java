@@ -1,5 +1,7 @@
 package io.sparkbert.jobs;
 
+import io.sparkbert.pipeline.util.LocalFiles;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkbert.model.bench.Median;
@@ -111,7 +113,7 @@ final class BenchCluster implements Callable<Integer> {
             JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), results);
         }
         if (work == null) {
-            BenchCommand.deleteRecursively(dir);
+            LocalFiles.deleteRecursively(dir);
         }
         return 0;
     }

@@ -1,5 +1,7 @@
 package io.sparkbert.jobs;
 
+import io.sparkbert.pipeline.util.LocalFiles;
+
 import io.sparkbert.model.bench.Median;
 import io.sparkbert.pipeline.corpus.CorpusPaths;
 import io.sparkbert.pipeline.corpus.DocumentParser;
@@ -272,7 +274,7 @@ final class BenchCommand implements Runnable {
                 }
                 return 0;
             } finally {
-                deleteRecursively(work);
+                LocalFiles.deleteRecursively(work);
             }
         }
     }
@@ -372,7 +374,7 @@ final class BenchCommand implements Runnable {
                     }
                     Path ours = work.resolve("ours");
                     if (Files.exists(ours)) {
-                        deleteRecursively(ours);
+                        LocalFiles.deleteRecursively(ours);
                     }
                     Run run = runOurs(corpus, ours, work);
                     var report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ours.resolve("report.json")
@@ -407,7 +409,7 @@ final class BenchCommand implements Runnable {
                 }
                 return 0;
             } finally {
-                deleteRecursively(work);
+                LocalFiles.deleteRecursively(work);
             }
         }
 
@@ -544,9 +546,4 @@ final class BenchCommand implements Runnable {
     }
 
     /** Removes a benchmark's scratch directory. */
-    static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
 }

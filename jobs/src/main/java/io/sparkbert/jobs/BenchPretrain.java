@@ -1,5 +1,7 @@
 package io.sparkbert.jobs;
 
+import io.sparkbert.pipeline.util.LocalFiles;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkbert.model.bench.Median;
@@ -149,7 +151,7 @@ final class BenchPretrain implements Callable<Integer> {
             JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), results);
         }
         if (work == null) {
-            BenchCommand.deleteRecursively(dir);
+            LocalFiles.deleteRecursively(dir);
         }
         return 0;
     }
@@ -201,7 +203,7 @@ final class BenchPretrain implements Callable<Integer> {
     private Figures runPeer(Path dir, int c) throws Exception {
         Path out = dir.resolve("peer-" + c);
         if (Files.exists(out)) {
-            BenchCommand.deleteRecursively(out);
+            LocalFiles.deleteRecursively(out);
         }
         List<String> command = jvm(c);
         command.addAll(List.of(PEER_MAIN, "--threads", Integer.toString(c), "--batch-size", Integer.toString(batchSize),
