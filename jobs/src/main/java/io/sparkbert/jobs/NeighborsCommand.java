@@ -1,6 +1,6 @@
 package io.sparkbert.jobs;
 
-import io.sparkbert.pipeline.glove.Neighbors;
+import io.sparkbert.pipeline.glove.GloveVectors;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -32,13 +32,13 @@ final class NeighborsCommand implements Callable<Integer> {
         if (k < 1) {
             throw new IllegalArgumentException("--k must be positive, got " + k);
         }
-        Neighbors neighbors = Neighbors.read(VocabCommand.qualify(vectors), new Configuration());
-        List<Neighbors.Neighbor> nearest = neighbors.nearest(word, k);
+        GloveVectors table = GloveVectors.read(VocabCommand.qualify(vectors), new Configuration());
+        List<GloveVectors.Neighbor> nearest = table.nearest(word, k);
         System.out.printf(Locale.ROOT, "%d nearest neighbours of \"%s\" (cosine similarity; %,d words of %d "
-                + "dimensions in %s):%n", nearest.size(), word, neighbors.size(), neighbors.dim(), vectors);
+                + "dimensions in %s):%n", nearest.size(), word, table.size(), table.dim(), vectors);
         int width = nearest.stream().mapToInt(n -> n.word().length()).max().orElse(0);
         for (int rank = 0; rank < nearest.size(); rank++) {
-            Neighbors.Neighbor n = nearest.get(rank);
+            GloveVectors.Neighbor n = nearest.get(rank);
             System.out.printf(Locale.ROOT, "%3d  %-" + Math.max(1, width) + "s  %.6f%n", rank + 1, n.word(),
                     n.similarity());
         }

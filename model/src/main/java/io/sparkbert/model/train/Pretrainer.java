@@ -8,6 +8,7 @@ import io.sparkbert.model.BertModel;
 import io.sparkbert.model.BertPretrainingLayer;
 import io.sparkbert.model.Optimizer;
 import io.sparkbert.model.checkpoint.Checkpoint;
+import io.sparkbert.pipeline.glove.GloveVectors;
 import io.sparkbert.pipeline.samples.Masker;
 import io.sparkbert.pipeline.samples.TrainingSample;
 import java.io.IOException;
@@ -135,96 +136,105 @@ public final class Pretrainer {
         }
     }
 
+    /**
+     * The training loop: open (or resume) the run, load the data, then rounds until the last step, each
+     * followed by its metrics and, when due, an evaluation and a checkpoint.
+     */
     private Summary train(List<String> dataDirs, List<String> evalDirs, ModelSource source) throws IOException {
         PretrainingData.Info info = PretrainingData.open(dataDirs, sc.hadoopConfiguration());
-        PretrainingData.Info evalInfo = evalDirs.isEmpty() ? null
-                : PretrainingData.open(evalDirs, sc.hadoopConfiguration());
-        if (evalInfo != null && !evalInfo.vocab().sha256().equals(info.vocab().sha256())) {
-            throw new IllegalArgumentException("the evaluation data was made with another vocabulary than the "
-                    + "training data");
-        }
-        if (evalInfo == null && config.evalFraction() <= 0) {
-            throw new IllegalArgumentException("no held-out data: give --eval-data or an --eval-fraction > 0");
-        }
+        PretrainingData.Info evalInfo = openHeldOutData(evalDirs, info);
         int roundSteps = config.averagingFrequency();
         int totalSteps = ceilTo(config.steps(), roundSteps);
         if (totalSteps != config.steps()) {
             LOG.info("steps {} rounded up to {} (a multiple of the averaging frequency {})", config.steps(),
                     totalSteps, roundSteps);
         }
+        Start start = openRun(describe(dataDirs, evalDirs, source, info, totalSteps), source, info, totalSteps);
+        if (start.step() >= totalSteps) {
+            LOG.info("run {} already finished at step {}; nothing to do", run.path(), start.step());
+            return new Summary(start.step(), totalSteps, true, true, start.step(), null, readBaseline(),
+                    new Throughput(), start.checkpoint());
+        }
 
-        ObjectNode description = describe(dataDirs, evalDirs, source, info, totalSteps);
+        JavaPairRDD<Long, TrainingSample> all = PretrainingData.read(spark, info);
+        double fraction = config.evalFraction();
+        long seed = config.seed();
+        JavaPairRDD<Long, TrainingSample> train = (evalInfo == null
+                ? all.filter(kv -> !PretrainingData.isHeldOut(kv._2, fraction, seed)) : all)
+                .persist(StorageLevel.fromString(config.storageLevel()));
+        long trainSamples = train.count();
+        HeldOut heldOut = heldOut(evalInfo == null
+                ? all.filter(kv -> PretrainingData.isHeldOut(kv._2, fraction, seed))
+                : PretrainingData.read(spark, evalInfo), train, info);
+        long batchesPerEpoch = trainSamples / config.batchSizePerWorker();
+        if (batchesPerEpoch < (long) config.workers() * roundSteps) {
+            throw new IllegalArgumentException("too little training data: " + trainSamples + " samples make "
+                    + batchesPerEpoch + " batches of " + config.batchSizePerWorker() + ", fewer than one round needs ("
+                    + config.workers() + " workers x " + roundSteps + " steps)");
+        }
+        LOG.info("training data: {} samples ({} batches of {} per epoch), held out: {} samples; unigram MLM "
+                        + "baseline {}", trainSamples, batchesPerEpoch, config.batchSizePerWorker(), heldOut.samples(),
+                String.format(Locale.ROOT, "%.4f", heldOut.baseline()));
+        Broadcast<Masker> masker = config.dynamicMasking() ? sc.broadcast(PretrainingData.masker(info)) : null;
+        EpochCache epochs = new EpochCache(train, trainSamples, batchesPerEpoch, masker);
+        try (RoundTrainer rounds = roundTrainer(start.graph())) {
+            return trainRounds(start, totalSteps, rounds, epochs, heldOut, info);
+        } finally {
+            epochs.release();
+            train.unpersist();
+        }
+    }
+
+    /** Where a run starts: its network, the step it has reached, and the checkpoint it was read from. */
+    private record Start(ComputationGraph graph, int step, boolean resumed, Path checkpoint) {
+    }
+
+    /**
+     * Checks that the run directory holds this run (or none yet), then resumes its latest checkpoint or
+     * builds the initial network and records the run.
+     */
+    private Start openRun(ObjectNode description, ModelSource source, PretrainingData.Info info, int totalSteps)
+            throws IOException {
         JsonNode recorded = run.runDescription().orElse(null);
         if (recorded != null && !recorded.equals(description)) {
             throw new IllegalArgumentException("run directory " + run.path() + " holds a different run: it was "
                     + "started with " + recorded + " but this command asks for " + description
                     + "; choose a new --output, or delete the directory to start over");
         }
-
-        // the network: resumed, or fresh from a preset / an init checkpoint
-        ComputationGraph graph;
-        int step = 0;
-        boolean resumed = false;
+        Start start;
         Path latest = run.latestCheckpoint().orElse(null);
         if (latest != null) {
-            ObjectNode state = RunDirectory.readState(latest);
-            step = state.path("step").asInt();
-            graph = Checkpoint.read(latest).graph();
-            resumed = true;
+            int step = RunDirectory.readState(latest).path("step").asInt();
+            start = new Start(Checkpoint.read(latest).graph(), step, true, latest);
             run.truncateMetrics(step);
-            if (step >= totalSteps) {
-                LOG.info("run {} already finished at step {}; nothing to do", run.path(), step);
-                return new Summary(step, totalSteps, true, true, step, null, readBaseline(), new Throughput(),
-                        latest);
+            if (step < totalSteps) {
+                LOG.info("resuming {} from {} (step {} of {})", run.path(), latest.getFileName(), step, totalSteps);
             }
-            LOG.info("resuming {} from {} (step {} of {})", run.path(), latest.getFileName(), step, totalSteps);
         } else {
-            graph = initialNetwork(source, info, totalSteps);
+            start = new Start(initialNetwork(source, info, totalSteps), 0, false, null);
             run.writeRunDescription(description);
             run.truncateMetrics(0);
         }
-        int resumedStep = step;
-        BertPretrainingLayer layer = BertModel.layer(graph);
+        BertPretrainingLayer layer = BertModel.layer(start.graph());
         if (layer.seqLen() != info.seqLen() || layer.maxPredictions() != info.maxPredictions()) {
             throw new IllegalStateException("the network takes " + layer.seqLen() + " tokens / " + layer.maxPredictions()
                     + " predictions but the data has " + info.seqLen() + " / " + info.maxPredictions());
         }
+        return start;
+    }
 
-        // data: training samples (cached), held-out batches on the driver, the unigram baseline
-        StorageLevel storage = StorageLevel.fromString(config.storageLevel());
-        JavaPairRDD<Long, TrainingSample> all = PretrainingData.read(spark, info);
-        double fraction = config.evalFraction();
-        long seed = config.seed();
-        JavaPairRDD<Long, TrainingSample> train = (evalInfo == null
-                ? all.filter(kv -> !PretrainingData.isHeldOut(kv._2, fraction, seed)) : all).persist(storage);
-        JavaPairRDD<Long, TrainingSample> heldOut = evalInfo == null
-                ? all.filter(kv -> PretrainingData.isHeldOut(kv._2, fraction, seed))
-                : PretrainingData.read(spark, evalInfo);
-        long trainSamples = train.count();
-        List<SampleBatch> evalBatches = evalBatches(heldOut);
-        double baseline = unigramBaseline(train, evalBatches, info.vocab());
-        long batchesPerEpoch = trainSamples / config.batchSizePerWorker();
+    /** The rounds from the start to the last step (or to --max-minutes). */
+    private Summary trainRounds(Start start, int totalSteps, RoundTrainer rounds, EpochCache epochs, HeldOut heldOut,
+                                PretrainingData.Info info) throws IOException {
+        int roundSteps = config.averagingFrequency();
         long batchesPerRound = (long) config.workers() * roundSteps;
-        if (batchesPerEpoch < batchesPerRound) {
-            throw new IllegalArgumentException("too little training data: " + trainSamples + " samples make "
-                    + batchesPerEpoch + " batches of " + config.batchSizePerWorker() + ", fewer than one round needs ("
-                    + config.workers() + " workers x " + roundSteps + " steps)");
-        }
-        LOG.info("training data: {} samples ({} batches of {} per epoch), held out: {} samples in {} batches; "
-                        + "unigram MLM baseline {}", trainSamples, batchesPerEpoch, config.batchSizePerWorker(),
-                evalBatches.stream().mapToInt(SampleBatch::size).sum(), evalBatches.size(),
-                String.format(Locale.ROOT, "%.4f", baseline));
-
-        Broadcast<Masker> masker = config.dynamicMasking() ? sc.broadcast(PretrainingData.masker(info)) : null;
-        RoundTrainer rounds = roundTrainer(graph);
-        EpochCache epochs = new EpochCache(train, trainSamples, batchesPerEpoch, masker);
+        int step = start.step();
+        ComputationGraph graph = start.graph();
         Progress progress = new Progress(step, totalSteps);
-        Evaluation lastEval = null;
-        BertInference evalModel = null;
-        Path lastCheckpoint = latest;
         Throughput throughput = new Throughput();
+        Evaluation lastEval = null;
+        Path lastCheckpoint = start.checkpoint();
         long started = System.nanoTime();
-        boolean stoppedByTime = false;
         while (step < totalSteps) {
             long first = (long) step * config.workers();
             JavaRDD<SampleBatch> round = PretrainingData.round(epochs.covering(first, first + batchesPerRound), first,
@@ -235,48 +245,73 @@ public final class Pretrainer {
             step += roundSteps;
             graph = rounds.network();
             boolean last = step >= totalSteps;
-            stoppedByTime = !last && config.maxMinutes() > 0
+            boolean outOfTime = !last && config.maxMinutes() > 0
                     && (System.nanoTime() - started) / 60e9 >= config.maxMinutes();
-            if (crossed(step, roundSteps, config.evalEvery()) || last || stoppedByTime) {
-                if (evalModel == null) {
-                    evalModel = new BertInference(graph);
-                } else {
-                    evalModel.load(graph);
-                }
-                lastEval = Evaluation.run(evalModel, evalBatches);
-                Map<String, Object> evalLine = new LinkedHashMap<>();
-                evalLine.put("step", step);
-                evalLine.put("eval_mlm_loss", lastEval.mlmLoss());
-                evalLine.put("eval_mlm_accuracy", lastEval.mlmAccuracy());
-                evalLine.put("eval_nsp_loss", lastEval.nspLoss());
-                evalLine.put("eval_nsp_accuracy", lastEval.nspAccuracy());
-                evalLine.put("unigram_baseline_accuracy", baseline);
-                lines.add(evalLine);
+
+            if (crossed(step, roundSteps, config.evalEvery()) || last || outOfTime) {
+                lastEval = heldOut.evaluate(graph);
+                lines.add(heldOut.metricsLine(step, lastEval));
             }
             run.appendMetrics(lines);
             throughput.endRound();
             progress.report(step, lines.get(roundSteps - 1), lastEval, throughput);
-            if (lastEval != null && lines.size() > roundSteps) {
-                run.writeText(RunDirectory.CURVES, Curves.svg(run.readMetrics(), baseline,
+            if (lines.size() > roundSteps) {
+                run.writeText(RunDirectory.CURVES, Curves.svg(run.readMetrics(), heldOut.baseline(),
                         "sparkbert pretrain: " + run.path().getFileName()));
             }
-            if (crossed(step, roundSteps, config.checkpointEvery()) || last || stoppedByTime) {
+            if (crossed(step, roundSteps, config.checkpointEvery()) || last || outOfTime) {
                 lastCheckpoint = run.writeCheckpoint(step, graph, info.vocab(), info.uncased(), state(step),
                         config.keepCheckpoints());
                 LOG.info("checkpoint {}", lastCheckpoint);
             }
-            if (stoppedByTime) {
+            if (outOfTime) {
                 LOG.info("stopping after {} minutes (--max-minutes) at step {} of {}; rerun the same command to "
                         + "continue", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 60e9),
                         step, totalSteps);
                 break;
             }
         }
-        rounds.close();
-        epochs.release();
-        train.unpersist();
-        return new Summary(step, totalSteps, step >= totalSteps, resumed, resumedStep, lastEval, baseline,
-                throughput, lastCheckpoint);
+        return new Summary(step, totalSteps, step >= totalSteps, start.resumed(), start.step(), lastEval,
+                heldOut.baseline(), throughput, lastCheckpoint);
+    }
+
+    /** The separately preprocessed held-out data, or null to hold out a fraction of the training data. */
+    private PretrainingData.Info openHeldOutData(List<String> evalDirs, PretrainingData.Info train)
+            throws IOException {
+        if (evalDirs.isEmpty()) {
+            if (config.evalFraction() <= 0) {
+                throw new IllegalArgumentException("no held-out data: give --eval-data or an --eval-fraction > 0");
+            }
+            return null;
+        }
+        PretrainingData.Info info = PretrainingData.open(evalDirs, sc.hadoopConfiguration());
+        if (!info.vocab().sha256().equals(train.vocab().sha256())) {
+            throw new IllegalArgumentException("the evaluation data was made with another vocabulary than the "
+                    + "training data");
+        }
+        return info;
+    }
+
+    /** The held-out batches (up to evalMaxSamples samples, ordered by content key) and the unigram baseline. */
+    private HeldOut heldOut(JavaPairRDD<Long, TrainingSample> samples, JavaPairRDD<Long, TrainingSample> train,
+                            PretrainingData.Info info) throws IOException {
+        List<Tuple2<Long, TrainingSample>> taken = samples.sortByKey().take(config.evalMaxSamples());
+        if (taken.isEmpty()) {
+            throw new IllegalArgumentException("the held-out set is empty (too small an --eval-fraction or an empty "
+                    + "--eval-data)");
+        }
+        List<SampleBatch> batches = new ArrayList<>();
+        int b = config.batchSizePerWorker();
+        for (int i = 0; i < taken.size(); i += b) {
+            List<TrainingSample> members = new ArrayList<>();
+            for (int j = i; j < Math.min(taken.size(), i + b); j++) {
+                members.add(taken.get(j)._2);
+            }
+            batches.add(SampleBatch.of(members));
+        }
+        UnigramBaseline baseline = UnigramBaseline.of(train, batches, info.vocab());
+        run.writeJson(RunDirectory.BASELINE, baseline.toJson());
+        return new HeldOut(batches, baseline.accuracy());
     }
 
     /** One worker trains in the driver; two or more are DL4J's parameter-averaging workers on Spark. */
@@ -378,7 +413,7 @@ public final class Pretrainer {
             ComputationGraph graph = BertModel.build(bert, info.seqLen(), info.maxPredictions(), config.seed(), DTYPE,
                     optimizer);
             if (source.initEmbeddings() != null) {
-                initEmbeddings(graph, source.initEmbeddings(), info.vocab());
+                initEmbeddings(graph, source.initEmbeddings(), info);
             }
             return graph;
         }
@@ -391,44 +426,15 @@ public final class Pretrainer {
                 DTYPE, optimizer);
         graph.setParams(init.graph().params().castTo(DTYPE));
         if (source.initEmbeddings() != null) {
-            initEmbeddings(graph, source.initEmbeddings(), info.vocab());
+            initEmbeddings(graph, source.initEmbeddings(), info);
         }
         return graph;
     }
 
-    /**
-     * Sets the token-embedding rows of the vocabulary's tokens that have a GloVe vector to that vector's
-     * direction, scaled to the norm a row of BERT's initialisation has on average (initializerRange · √H), so
-     * LayerNorm and the tied decoder see the scale they were designed for. Other rows keep their values.
-     * With {@code cooccur --tokens wordpiece} the GloVe vocabulary is the wordpiece vocabulary itself.
-     */
-    private void initEmbeddings(ComputationGraph graph, String vectorsPath,
-                                io.sparkbert.pipeline.tokenizer.Vocab vocab) throws IOException {
-        io.sparkbert.pipeline.glove.Neighbors vectors = io.sparkbert.pipeline.glove.Neighbors.read(vectorsPath,
-                sc.hadoopConfiguration());
-        BertConfig bert = BertModel.layer(graph).bertConfig();
-        if (vectors.dim() != bert.hiddenSize()) {
-            throw new IllegalArgumentException("--init-embeddings " + vectorsPath + " has " + vectors.dim()
-                    + "-dimensional vectors but the model's hidden size is " + bert.hiddenSize()
-                    + " (train GloVe with --dim " + bert.hiddenSize() + ")");
-        }
-        INDArray table = graph.getParam(BertModel.LAYER + "_" + BertPretrainingLayer.TOKEN_TABLE);
-        double norm = bert.initializerRange() * Math.sqrt(bert.hiddenSize());
-        int covered = 0;
-        for (int id = 0; id < vocab.size(); id++) {
-            double[] v = vectors.unitVector(vocab.token(id));
-            if (v != null) {
-                for (int j = 0; j < v.length; j++) {
-                    table.putScalar(id, j, v[j] * norm);
-                }
-                covered++;
-            }
-        }
-        LOG.info("--init-embeddings: {} of {} vocabulary tokens have a GloVe vector ({}); the rest keep their "
-                + "random initialisation", covered, vocab.size(), vectorsPath);
-        if (covered == 0) {
-            throw new IllegalArgumentException("no token of the vocabulary has a vector in " + vectorsPath);
-        }
+    private void initEmbeddings(ComputationGraph graph, String vectorsPath, PretrainingData.Info info)
+            throws IOException {
+        GloveEmbeddings.initialise(graph, GloveVectors.read(vectorsPath, sc.hadoopConfiguration()), info.vocab(),
+                vectorsPath);
     }
 
     private ObjectNode describe(List<String> dataDirs, List<String> evalDirs, ModelSource source,
@@ -466,60 +472,6 @@ public final class Pretrainer {
         Path file = run.path().resolve(RunDirectory.BASELINE);
         return java.nio.file.Files.isRegularFile(file)
                 ? RunDirectory.JSON.readTree(file.toFile()).path("accuracy").asDouble(Double.NaN) : Double.NaN;
-    }
-
-    /** Held-out batches on the driver: up to evalMaxSamples samples, ordered by content key. */
-    private List<SampleBatch> evalBatches(JavaPairRDD<Long, TrainingSample> heldOut) {
-        List<Tuple2<Long, TrainingSample>> taken = heldOut.sortByKey().take(config.evalMaxSamples());
-        if (taken.isEmpty()) {
-            throw new IllegalArgumentException("the held-out set is empty (too small an --eval-fraction or an empty "
-                    + "--eval-data)");
-        }
-        List<SampleBatch> batches = new ArrayList<>();
-        int b = config.batchSizePerWorker();
-        for (int i = 0; i < taken.size(); i += b) {
-            List<TrainingSample> members = new ArrayList<>();
-            for (int j = i; j < Math.min(taken.size(), i + b); j++) {
-                members.add(taken.get(j)._2);
-            }
-            batches.add(SampleBatch.of(members));
-        }
-        return batches;
-    }
-
-    /** The most frequent masked token of the training data and its accuracy on the held-out batches. */
-    private double unigramBaseline(JavaPairRDD<Long, TrainingSample> train, List<SampleBatch> evalBatches,
-                                   io.sparkbert.pipeline.tokenizer.Vocab vocab) throws IOException {
-        Tuple2<Integer, Double> top = train.values()
-                .flatMapToPair(s -> {
-                    List<Tuple2<Integer, Double>> out = new ArrayList<>();
-                    for (int i = 0; i < s.maskedLmIds().length; i++) {
-                        if (s.maskedLmWeights()[i] > 0) {
-                            out.add(new Tuple2<>(s.maskedLmIds()[i], (double) s.maskedLmWeights()[i]));
-                        }
-                    }
-                    return out.iterator();
-                })
-                .reduceByKey(Double::sum)
-                .max(new TopTokenOrder());
-        double accuracy = Evaluation.constantPredictionAccuracy(evalBatches, top._1);
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("token_id", top._1);
-        json.put("token", vocab.token(top._1));
-        json.put("training_weight", top._2);
-        json.put("accuracy", accuracy);
-        json.put("eval_samples", evalBatches.stream().mapToInt(SampleBatch::size).sum());
-        run.writeJson(RunDirectory.BASELINE, json);
-        return accuracy;
-    }
-
-    /** Highest count first; ties to the lower id (deterministic). */
-    static final class TopTokenOrder implements java.util.Comparator<Tuple2<Integer, Double>>, java.io.Serializable {
-        @Override
-        public int compare(Tuple2<Integer, Double> a, Tuple2<Integer, Double> b) {
-            int c = Double.compare(a._2, b._2);
-            return c != 0 ? c : Integer.compare(b._1, a._1);
-        }
     }
 
     private static boolean crossed(int step, int roundSteps, int every) {

@@ -60,7 +60,7 @@ class GloveOutputTest {
                 assertEquals(reference(expected[b]), fields[b + 1]);
             }
         }
-        Neighbors neighbors = Neighbors.read(target.toString(), new Configuration());
+        GloveVectors neighbors = GloveVectors.read(target.toString(), new Configuration());
         assertEquals(VOCAB, neighbors.words());
         assertEquals(DIM, neighbors.dim());
     }

@@ -172,10 +172,10 @@ class GloveTrainerTest {
         for (int id = 1; id <= vocab.size(); id++) {
             vectors.add(result.model().vector(id));
         }
-        Neighbors neighbors = Neighbors.of(vocab, vectors);
+        GloveVectors neighbors = GloveVectors.of(vocab, vectors);
         for (String word : vocab) {
-            List<Neighbors.Neighbor> nearest = neighbors.nearest(word, GROUP - 1);
-            for (Neighbors.Neighbor n : nearest) {
+            List<GloveVectors.Neighbor> nearest = neighbors.nearest(word, GROUP - 1);
+            for (GloveVectors.Neighbor n : nearest) {
                 assertEquals(word.charAt(0), n.word().charAt(0),
                         "the " + (GROUP - 1) + " nearest neighbours of " + word + " are its group: " + nearest);
             }

@@ -18,10 +18,11 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * Word vectors in GloVe's text format ("word v1 ... vd" per line; an optional first line "count dim",
- * as glove.c writes with {@code -write-header 1}, is skipped) and their cosine nearest neighbours.
- * The vectors are normalised once on load; a zero vector has similarity 0 to everything.
+ * as glove.c writes with {@code -write-header 1}, is skipped): the file reader every consumer uses (the
+ * {@code neighbors} command, {@code pretrain --init-embeddings}), unit vectors by word, and cosine nearest
+ * neighbours. The vectors are normalised once on load; a zero vector has similarity 0 to everything.
  */
-public final class Neighbors {
+public final class GloveVectors {
     /** A neighbour and its cosine similarity to the query. */
     public record Neighbor(String word, double similarity) {
     }
@@ -32,7 +33,7 @@ public final class Neighbors {
     /** Unit vectors, row after row. */
     private final double[] unit;
 
-    private Neighbors(List<String> words, int dim, double[] vectors) {
+    private GloveVectors(List<String> words, int dim, double[] vectors) {
         this.words = List.copyOf(words);
         this.dim = dim;
         this.index = new HashMap<>(words.size() * 2);
@@ -55,7 +56,7 @@ public final class Neighbors {
     }
 
     /** Vectors given directly (one array of length d per word; copied). */
-    public static Neighbors of(List<String> words, List<double[]> vectors) {
+    public static GloveVectors of(List<String> words, List<double[]> vectors) {
         if (words.size() != vectors.size() || words.isEmpty()) {
             throw new IllegalArgumentException("need as many vectors as words, at least one");
         }
@@ -68,7 +69,7 @@ public final class Neighbors {
             }
             System.arraycopy(vectors.get(n), 0, flat, n * dim, dim);
         }
-        return new Neighbors(words, dim, flat);
+        return new GloveVectors(words, dim, flat);
     }
 
     /** The unit-length vector of {@code word}, or null if it has none. */
@@ -78,7 +79,7 @@ public final class Neighbors {
     }
 
     /** Reads a text vectors file from any Hadoop filesystem (a plain path is local). */
-    public static Neighbors read(String path, Configuration hadoop) throws IOException {
+    public static GloveVectors read(String path, Configuration hadoop) throws IOException {
         Path file = new Path(path);
         FileSystem fs = file.getFileSystem(hadoop);
         if (!fs.exists(file)) {
@@ -90,7 +91,7 @@ public final class Neighbors {
     }
 
     /** Reads text vectors from {@code in} ({@code name} is for messages). */
-    public static Neighbors read(InputStream in, String name) throws IOException {
+    public static GloveVectors read(InputStream in, String name) throws IOException {
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
         List<String> words = new ArrayList<>();
         double[] values = new double[1024];
@@ -133,7 +134,7 @@ public final class Neighbors {
         if (words.isEmpty()) {
             throw new IllegalArgumentException("no vectors in " + name);
         }
-        return new Neighbors(words, dim, Arrays.copyOf(values, size));
+        return new GloveVectors(words, dim, Arrays.copyOf(values, size));
     }
 
     /** glove.c's optional header: two non-negative integers. */

@@ -1,0 +1,53 @@
+package io.sparkbert.model.train;
+
+import io.sparkbert.model.BertInference;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+
+/**
+ * The held-out side of a run: its batches (on the driver), the unigram baseline, and one dropout-free
+ * inference graph built at the first evaluation and given the current parameters before each later one
+ * (building a SameDiff graph costs several forward passes; refreshing it costs a copy).
+ */
+final class HeldOut {
+    private final List<SampleBatch> batches;
+    private final double baseline;
+    private BertInference model;
+
+    HeldOut(List<SampleBatch> batches, double baseline) {
+        this.batches = batches;
+        this.baseline = baseline;
+    }
+
+    double baseline() {
+        return baseline;
+    }
+
+    int samples() {
+        return batches.stream().mapToInt(SampleBatch::size).sum();
+    }
+
+    /** The held-out metrics of the network's current parameters. */
+    Evaluation evaluate(ComputationGraph graph) {
+        if (model == null) {
+            model = new BertInference(graph);
+        } else {
+            model.load(graph);
+        }
+        return Evaluation.run(model, batches);
+    }
+
+    /** The {@code metrics.jsonl} line of an evaluation after {@code step}. */
+    Map<String, Object> metricsLine(int step, Evaluation eval) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("step", step);
+        line.put("eval_mlm_loss", eval.mlmLoss());
+        line.put("eval_mlm_accuracy", eval.mlmAccuracy());
+        line.put("eval_nsp_loss", eval.nspLoss());
+        line.put("eval_nsp_accuracy", eval.nspAccuracy());
+        line.put("unigram_baseline_accuracy", baseline);
+        return line;
+    }
+}
