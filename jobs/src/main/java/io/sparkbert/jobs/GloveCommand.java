@@ -89,12 +89,7 @@ final class GloveCommand implements Callable<Integer> {
                 AtomicOutput.checkWritable(path, overwrite, localHadoop);
             }
             long start = System.nanoTime();
-            SparkSession spark = sparkOptions.start("glove", settings);
-            try {
-                return train(spark, glove, input, target, binaryTarget, reportTarget, start);
-            } finally {
-                spark.stop();
-            }
+            return sparkOptions.run("glove", settings, false, spark -> train(spark, glove, input, target, binaryTarget, reportTarget, start));
         }
     }
 

@@ -2,6 +2,7 @@ package io.sparkbert.jobs;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigUtil;
+import io.sparkbert.pipeline.util.SparkProgressListener;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -64,6 +65,32 @@ public final class SparkSessions {
             throw new SparkBert.UserError("cannot start Spark with master " + conf.get("spark.master")
                     + (sparkConf == null || sparkConf.isEmpty() ? "" : " and --spark-conf " + sparkConf) + ": "
                     + message);
+        }
+    }
+
+    /** A command's work inside its Spark session. */
+    @FunctionalInterface
+    interface SessionWork<T> {
+        T run(SparkSession spark) throws Exception;
+    }
+
+    /**
+     * Starts the session, runs {@code work} in it (with a progress line every 5 s per running stage when
+     * {@code progress}) and stops the session whatever happens: the skeleton every Spark command shares.
+     */
+    <T> T run(String appName, Settings settings, boolean progress, SessionWork<T> work) throws Exception {
+        SparkSession spark = start(appName, settings);
+        SparkProgressListener listener = progress ? new SparkProgressListener(5) : null;
+        if (listener != null) {
+            spark.sparkContext().addSparkListener(listener);
+        }
+        try {
+            return work.run(spark);
+        } finally {
+            if (listener != null) {
+                spark.sparkContext().removeSparkListener(listener);
+            }
+            spark.stop();
         }
     }
 

@@ -72,12 +72,7 @@ final class VocabCommand implements Callable<Integer> {
             AtomicOutput.checkWritable(target, overwrite, localHadoop);
             AtomicOutput.checkWritable(reportTarget, overwrite, localHadoop);
             long start = System.nanoTime();
-            SparkSession spark = sparkOptions.start("vocab", settings);
-            try {
-                return learn(spark, trainer, target, reportTarget, start);
-            } finally {
-                spark.stop();
-            }
+            return sparkOptions.run("vocab", settings, false, spark -> learn(spark, trainer, target, reportTarget, start));
         }
     }
 
