@@ -9,6 +9,7 @@ import io.sparkbert.model.BertModel;
 import io.sparkbert.model.InferenceRequests;
 import io.sparkbert.model.checkpoint.Checkpoint;
 import io.sparkbert.model.checkpoint.SafeTensors;
+import io.sparkbert.pipeline.TestSeed;
 import io.sparkbert.pipeline.corpus.DocumentParser;
 import io.sparkbert.pipeline.corpus.InputStats;
 import io.sparkbert.pipeline.samples.SampleConfig;
@@ -47,11 +48,9 @@ import picocli.CommandLine;
  * {@code -Dtests.multiplier=N} (default 1) multiplies them; the default costs a few seconds in all.
  */
 class BadInputHarnessTest {
-    private static final long SEED = System.getProperty("tests.seed") != null
-            ? Long.parseUnsignedLong(System.getProperty("tests.seed"), 16) : new Random().nextLong();
+    private static final long SEED = TestSeed.SEED;
     private static final int MULTIPLIER = Integer.getInteger("tests.multiplier", 1);
-    private static final String REPLAY = "seed " + Long.toHexString(SEED) + " (replay with -Dtests.seed="
-            + Long.toHexString(SEED) + ")";
+    private static final String REPLAY = TestSeed.replay();
     private static final List<String> WORDS = List.of("in", "the", "beginning", "god", "created", "heaven", "and",
             "earth", "##s", "##ed", "light", "water", ".", ",");
     private static final Vocab VOCAB = vocab();

@@ -7,6 +7,7 @@ import io.sparkbert.model.BertInference.InvalidRequestException;
 import io.sparkbert.model.BertInference.Request;
 import io.sparkbert.pipeline.tokenizer.BertTokenizer;
 import io.sparkbert.pipeline.tokenizer.IntList;
+import io.sparkbert.pipeline.tokenizer.PostProcessor;
 import io.sparkbert.pipeline.tokenizer.Vocab;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -94,24 +95,14 @@ public final class InferenceRequests {
             }
             String textA = text(json, "text_a");
             String textB = json.hasNonNull("text_b") ? text(json, "text_b") : null;
-            IntList ids = new IntList();
-            ids.add(vocab.clsId());
-            MaskFiller.encodeWithMasks(textA, tokenizer, vocab, ids);
-            ids.add(vocab.sepId());
-            int segmentA = ids.size();
-            if (textB != null) {
-                MaskFiller.encodeWithMasks(textB, tokenizer, vocab, ids);
-                ids.add(vocab.sepId());
-            }
-            IntList types = new IntList();
+            PostProcessor.Encoding framed = tokenizer.encodeQuery(textA, textB);
             IntList masks = new IntList();
-            for (int i = 0; i < ids.size(); i++) {
-                types.add(i < segmentA ? 0 : 1);
-                if (ids.get(i) == vocab.maskId()) {
+            for (int i = 0; i < framed.length(); i++) {
+                if (framed.ids()[i] == vocab.maskId()) {
                     masks.add(i);
                 }
             }
-            return new Request(ids.toArray(), types.toArray(), ones(ids.size()), masks.toArray());
+            return new Request(framed.ids(), framed.typeIds(), ones(framed.length()), masks.toArray());
         }
         throw new InvalidRequestException("needs input_ids or text_a");
     }

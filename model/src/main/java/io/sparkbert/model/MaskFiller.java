@@ -38,29 +38,12 @@ public final class MaskFiller {
 
     /** The ids of {@code [CLS] text [SEP]}, with {@code [MASK]} for every literal "[MASK]" in the text. */
     public int[] encode(String text) {
-        IntList ids = new IntList();
-        ids.add(vocab.clsId());
-        encodeWithMasks(text, tokenizer, vocab, ids);
-        ids.add(vocab.sepId());
-        if (ids.size() > seqLen) {
-            throw new IllegalArgumentException("the text has " + ids.size() + " wordpieces with [CLS]/[SEP]; the model "
+        int[] ids = tokenizer.encodeQuery(text, null).ids();
+        if (ids.length > seqLen) {
+            throw new IllegalArgumentException("the text has " + ids.length + " wordpieces with [CLS]/[SEP]; the model "
                     + "takes at most " + seqLen);
         }
-        return ids.toArray();
-    }
-
-    /**
-     * Appends the ids of {@code text}, where each literal "[MASK]" becomes the mask token (in corpus text
-     * the tokenizer treats "[MASK]" as text; in a query it is the mask).
-     */
-    public static void encodeWithMasks(String text, BertTokenizer tokenizer, Vocab vocab, IntList out) {
-        String[] parts = text.split("\\[MASK\\]", -1);
-        for (int i = 0; i < parts.length; i++) {
-            if (i > 0) {
-                out.add(vocab.maskId());
-            }
-            tokenizer.encode(parts[i], out);
-        }
+        return ids;
     }
 
     /** For each mask, left to right, the top {@code k} wordpieces with their probabilities. */

@@ -25,11 +25,21 @@ import java.util.Map;
 public final class HuggingFaceBertTokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
 
+    /** The corpus-text tokenizer: no added tokens, no post-processor. */
     public HuggingFaceBertTokenizer(Vocab vocab, boolean uncased) {
+        this(vocab, uncased, false);
+    }
+
+    /**
+     * As {@code BertTokenizerFast.from_pretrained} sets it up for queries when {@code queries}: BERT's five
+     * special tokens as added tokens (a literal "[MASK]" in the text is the mask) and the {@code BertProcessing}
+     * post-processor ([CLS] A [SEP] B [SEP], type ids 0/1).
+     */
+    public HuggingFaceBertTokenizer(Vocab vocab, boolean uncased, boolean queries) {
         try {
             Path json = Files.createTempFile("sparkbert-hf-tokenizer", ".json");
             try {
-                writeTokenizerJson(vocab, uncased, json);
+                writeTokenizerJson(vocab, uncased, queries, json);
                 tokenizer = HuggingFaceTokenizer.newInstance(json,
                         Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
             } finally {
@@ -40,14 +50,26 @@ public final class HuggingFaceBertTokenizer implements AutoCloseable {
         }
     }
 
-    /** A tokenizer.json equivalent to {@code BertTokenizerFast(vocab, do_lower_case=uncased)}. */
-    public static void writeTokenizerJson(Vocab vocab, boolean uncased, Path out) throws IOException {
+    /** A tokenizer.json equivalent to {@code BertTokenizerFast(vocab, do_lower_case=uncased)} (see the constructors). */
+    public static void writeTokenizerJson(Vocab vocab, boolean uncased, boolean queries, Path out) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
         root.put("version", "1.0");
         root.putNull("truncation");
         root.putNull("padding");
-        root.putArray("added_tokens");
+        var added = root.putArray("added_tokens");
+        if (queries) {
+            for (String special : Vocab.SPECIAL_TOKENS) {
+                ObjectNode token = added.addObject();
+                token.put("id", vocab.id(special));
+                token.put("content", special);
+                token.put("single_word", false);
+                token.put("lstrip", false);
+                token.put("rstrip", false);
+                token.put("normalized", false);
+                token.put("special", true);
+            }
+        }
         ObjectNode normalizer = root.putObject("normalizer");
         normalizer.put("type", "BertNormalizer");
         normalizer.put("clean_text", true);
@@ -55,7 +77,14 @@ public final class HuggingFaceBertTokenizer implements AutoCloseable {
         normalizer.putNull("strip_accents"); // follows lowercase, as in BertTokenizerFast
         normalizer.put("lowercase", uncased);
         root.putObject("pre_tokenizer").put("type", "BertPreTokenizer");
-        root.putNull("post_processor");
+        if (queries) {
+            ObjectNode post = root.putObject("post_processor");
+            post.put("type", "BertProcessing");
+            post.putArray("sep").add(Vocab.SEP).add(vocab.sepId());
+            post.putArray("cls").add(Vocab.CLS).add(vocab.clsId());
+        } else {
+            root.putNull("post_processor");
+        }
         root.putNull("decoder");
         ObjectNode model = root.putObject("model");
         model.put("type", "WordPiece");
@@ -71,7 +100,13 @@ public final class HuggingFaceBertTokenizer implements AutoCloseable {
     }
 
     public int[] encode(String text) {
-        return toInts(tokenizer.encode(text, false, false));
+        return toInts(tokenizer.encode(text, false, false).getIds());
+    }
+
+    /** A query with special tokens: {ids, type ids} of text alone ({@code textPair} null) or of the pair. */
+    public int[][] encodeQuery(String text, String textPair) {
+        Encoding e = textPair == null ? tokenizer.encode(text, true, false) : tokenizer.encode(text, textPair, true, false);
+        return new int[][] {toInts(e.getIds()), toInts(e.getTypeIds())};
     }
 
     /** Encodes many lines in one native call (HuggingFace parallelises batches over its own threads). */
@@ -79,13 +114,12 @@ public final class HuggingFaceBertTokenizer implements AutoCloseable {
         Encoding[] encodings = tokenizer.batchEncode(texts, false, false);
         int[][] ids = new int[encodings.length][];
         for (int i = 0; i < encodings.length; i++) {
-            ids[i] = toInts(encodings[i]);
+            ids[i] = toInts(encodings[i].getIds());
         }
         return ids;
     }
 
-    private static int[] toInts(Encoding encoding) {
-        long[] ids = encoding.getIds();
+    private static int[] toInts(long[] ids) {
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
             out[i] = (int) ids[i];

@@ -1,11 +1,13 @@
 package io.sparkbert.pipeline.samples;
 
+import io.sparkbert.pipeline.tokenizer.BertPostProcessor;
+import io.sparkbert.pipeline.tokenizer.PostProcessor;
 import io.sparkbert.pipeline.tokenizer.Vocab;
 import java.io.Serializable;
 
 /**
  * The last stage: a pair draft and its segment B become a padded {@link TrainingSample}: the pair is
- * truncated to fit (Google's truncate_seq_pair), framed as [CLS] A [SEP] B [SEP], masked
+ * truncated to fit (Google's truncate_seq_pair), framed as [CLS] A [SEP] B [SEP] ({@link BertPostProcessor}), masked
  * ({@link Masker}) and padded. Each random step has a generator of its own, seeded from the run seed
  * and the sample's identity, so a sample does not depend on where or when it is assembled.
  */
@@ -17,15 +19,13 @@ public final class SampleAssembler implements Serializable {
 
     private final SampleConfig config;
     private final Masker masker;
-    private final int clsId;
-    private final int sepId;
+    private final PostProcessor framing;
     private final int padId;
 
     public SampleAssembler(Vocab vocab, SampleConfig config) {
         this.config = config;
         this.masker = new Masker(vocab, config);
-        this.clsId = vocab.clsId();
-        this.sepId = vocab.sepId();
+        this.framing = new BertPostProcessor(vocab);
         this.padId = vocab.padId();
     }
 
@@ -33,20 +33,11 @@ public final class SampleAssembler implements Serializable {
         long[] identity = {config.seed(), draft.documentIndex(), draft.dupe(), draft.instance()};
         PairTruncation.Pair pair = PairTruncation.truncate(draft.tokensA(), tokensB, config.maxNumTokens(),
                 new SeededRandom(SeededRandom.seed(append(identity, PURPOSE_TRUNCATE))));
-        int[] a = pair.a();
-        int[] b = pair.b();
-        int length = a.length + b.length + 3;
-        int[] tokens = new int[length];
-        int[] segments = new int[config.maxSeqLength()];
-        tokens[0] = clsId;
-        System.arraycopy(a, 0, tokens, 1, a.length);
-        tokens[a.length + 1] = sepId;
-        System.arraycopy(b, 0, tokens, a.length + 2, b.length);
-        tokens[length - 1] = sepId;
-        for (int i = a.length + 2; i < length; i++) {
-            segments[i] = 1;
-        }
-        MaskedSample masked = masker.mask(tokens, new SeededRandom(SeededRandom.seed(append(identity, PURPOSE_MASK))));
+        PostProcessor.Encoding framed = framing.frame(pair.a(), pair.b());
+        int length = framed.length();
+        int[] segments = java.util.Arrays.copyOf(framed.typeIds(), config.maxSeqLength());
+        MaskedSample masked = masker.mask(framed.ids(),
+                new SeededRandom(SeededRandom.seed(append(identity, PURPOSE_MASK))));
 
         int[] inputIds = new int[config.maxSeqLength()];
         int[] attention = new int[config.maxSeqLength()];

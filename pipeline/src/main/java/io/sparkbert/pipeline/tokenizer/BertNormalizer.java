@@ -1,6 +1,5 @@
 package io.sparkbert.pipeline.tokenizer;
 
-import java.io.Serializable;
 import java.text.Normalizer;
 
 /**
@@ -11,7 +10,7 @@ import java.text.Normalizer;
  * lowercase (one code point at a time, without Greek final-sigma context, as HuggingFace does).
  * ASCII text, by far the common case, takes a fast path with no Unicode normalisation.
  */
-public final class BertNormalizer implements Serializable {
+public final class BertNormalizer implements TextNormalizer {
     private static final long serialVersionUID = 1L;
 
     private final boolean uncased;
@@ -31,7 +30,7 @@ public final class BertNormalizer implements Serializable {
         return out.toString();
     }
 
-    /** Writes the normalised form of {@code text} into {@code out}, which is cleared first. */
+    @Override
     public void normalize(CharSequence text, StringBuilder out) {
         out.setLength(0);
         boolean sawNonAscii = false;

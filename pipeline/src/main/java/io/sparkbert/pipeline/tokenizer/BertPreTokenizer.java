@@ -1,6 +1,5 @@
 package io.sparkbert.pipeline.tokenizer;
 
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,15 +8,10 @@ import java.util.List;
  * whitespace, and split off every punctuation character as a word of its own.
  * Words are reported as [start, end) char ranges of the input, so nothing is copied.
  */
-public final class BertPreTokenizer implements Serializable {
+public final class BertPreTokenizer implements PreTokenizer {
     private static final long serialVersionUID = 1L;
 
-    /** Receives each word as a range of the text. */
-    @FunctionalInterface
-    public interface WordSink {
-        void word(CharSequence text, int start, int end);
-    }
-
+    @Override
     public void split(CharSequence text, WordSink sink) {
         int length = text.length();
         int wordStart = -1;

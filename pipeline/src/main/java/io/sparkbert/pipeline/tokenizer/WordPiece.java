@@ -1,6 +1,5 @@
 package io.sparkbert.pipeline.tokenizer;
 
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,7 +16,7 @@ import java.util.List;
  * character once per piece instead of probing every prefix with a substring. Trie edges live in
  * one open-addressing hash table keyed by (node, char), so a step costs one probe and no allocation.
  */
-public final class WordPiece implements Serializable {
+public final class WordPiece implements SubwordModel {
     private static final long serialVersionUID = 1L;
 
     /** HuggingFace's default; Google's tokenization.py uses 200. */
@@ -117,7 +116,7 @@ public final class WordPiece implements Serializable {
         }
     }
 
-    /** Appends the ids of the pieces of the word text[start, end) to {@code out}. */
+    @Override
     public void encode(CharSequence text, int start, int end, IntList out) {
         if (Character.codePointCount(text, start, end) > maxInputCharsPerWord) {
             out.add(unkId);

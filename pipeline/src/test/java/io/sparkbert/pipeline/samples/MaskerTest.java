@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkbert.pipeline.TestSeed;
 import io.sparkbert.pipeline.tokenizer.Vocab;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -17,7 +18,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(TestSeed.class)
 class MaskerTest {
     // A small vocabulary whose ids are written out by hand.
     private static final List<String> SMALL = List.of(
@@ -82,7 +85,7 @@ class MaskerTest {
         Masker fifteen = smallMasker(20, 0.15, false);
         // len 14 with prob 0.25: 3.5 -> 4.
         int[] fourteen = {CLS, THE, CAT, SAT, ON, THE, MAT, SEP, DOG, RAN, ON, THE, MAT, SEP};
-        for (long seed = 0; seed < 200; seed++) {
+        for (long seed : TestSeed.seeds("MaskerTest:85", 200)) {
             assertEquals(2, quarter.mask(ten, new SeededRandom(seed)).predictionCount());
             assertEquals(4, fifteen.mask(thirty, new SeededRandom(seed)).predictionCount());
             assertEquals(4, quarter.mask(fourteen, new SeededRandom(seed)).predictionCount());
@@ -96,7 +99,7 @@ class MaskerTest {
         int[] tokens = {CLS, THE, CAT, SEP, SAT, ON, MAT, SEP, PAD, PAD};
         int[] original = tokens.clone();
         Masker masker = smallMasker(20, 0.6, false); // 10 * 0.6 = 6 > 5 candidates: all real tokens chosen
-        for (long seed = 0; seed < 300; seed++) {
+        for (long seed : TestSeed.seeds("MaskerTest:99", 300)) {
             MaskedSample sample = masker.mask(tokens, new SeededRandom(seed));
             assertArrayEquals(original, tokens, "the input is not modified");
             assertArrayEquals(new int[] {1, 2, 4, 5, 6}, sample.positions(), "every candidate, ascending");
@@ -132,7 +135,7 @@ class MaskerTest {
         int masks = 0;
         int keeps = 0;
         int randoms = 0;
-        for (long seed = 0; seed < 500; seed++) {
+        for (long seed : TestSeed.seeds("MaskerTest:135", 500)) {
             SeededRandom mirror = new SeededRandom(seed);
             int[] candidates = {1, 2, 3, 4, 6, 7, 8};
             mirror.shuffle(candidates, candidates.length);
@@ -174,7 +177,7 @@ class MaskerTest {
         int[] tokens = {CLS, UN, BELIEV, ABLE, THE, SEP, DOG, GY, RAN, SEP}; // len 10 * 0.3 = 3
         int[][] words = {{1, 2, 3}, {4}, {6, 7}, {8}};
         Masker masker = smallMasker(20, 0.3, true);
-        for (long seed = 0; seed < 300; seed++) {
+        for (long seed : TestSeed.seeds("MaskerTest:177", 300)) {
             SeededRandom mirror = new SeededRandom(seed);
             int[] order = {0, 1, 2, 3};
             mirror.shuffle(order, order.length);
@@ -209,7 +212,7 @@ class MaskerTest {
         int[] tokens = {CLS, THE, UN, BELIEV, ABLE, CAT, SEP, SAT, SEP}; // len 9 * 0.4 = 3.6 -> 4
         Masker masker = smallMasker(20, 0.4, true);
         int wordChosen = 0;
-        for (long seed = 0; seed < 400; seed++) {
+        for (long seed : TestSeed.seeds("MaskerTest:212", 400)) {
             MaskedSample sample = masker.mask(tokens, new SeededRandom(seed));
             Set<Integer> positions = new HashSet<>();
             for (int p : sample.positions()) {
@@ -231,7 +234,7 @@ class MaskerTest {
         // num_to_predict is capped at 2: the three-piece word never fits; singles {4, 5, 7} fill the budget.
         int[] tokens = {CLS, UN, BELIEV, ABLE, THE, CAT, SEP, DOG, SEP};
         Masker masker = smallMasker(2, 0.5, true);
-        for (long seed = 0; seed < 300; seed++) {
+        for (long seed : TestSeed.seeds("MaskerTest:234", 300)) {
             MaskedSample sample = masker.mask(tokens, new SeededRandom(seed));
             assertEquals(2, sample.predictionCount());
             for (int p : sample.positions()) {
@@ -247,7 +250,7 @@ class MaskerTest {
         int[] tokens = {CLS, UN, BELIEV, ABLE, DOG, GY, SEP};
         Masker masker = smallMasker(4, 0.9, true);
         Set<Integer> counts = new HashSet<>();
-        for (long seed = 0; seed < 200; seed++) {
+        for (long seed : TestSeed.seeds("MaskerTest:250", 200)) {
             MaskedSample sample = masker.mask(tokens, new SeededRandom(seed));
             counts.add(sample.predictionCount());
             if (sample.predictionCount() == 3) {
@@ -268,7 +271,7 @@ class MaskerTest {
         int[] tokens = {CLS, THE, CAT, SEP, ABLE, DOG, SEP};
         Masker masker = smallMasker(1, 0.15, true);
         Set<Integer> seen = new HashSet<>();
-        for (long seed = 0; seed < 200; seed++) {
+        for (long seed : TestSeed.seeds("MaskerTest:271", 200)) {
             MaskedSample sample = masker.mask(tokens, new SeededRandom(seed));
             assertEquals(1, sample.predictionCount());
             seen.add(sample.positions()[0]);
@@ -474,7 +477,7 @@ class MaskerTest {
         assertEquals(first, shipped.mask(tokens, new SeededRandom(42)));
 
         boolean anyDifferent = false;
-        for (long seed = 0; seed < 10; seed++) {
+        for (long seed : TestSeed.seeds("MaskerTest:477", 10)) {
             anyDifferent |= !first.equals(masker.mask(tokens, new SeededRandom(seed)));
         }
         assertTrue(anyDifferent, "other seeds give other masks");

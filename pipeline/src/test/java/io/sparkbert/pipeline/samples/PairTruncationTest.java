@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.sparkbert.pipeline.TestSeed;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(TestSeed.class)
 class PairTruncationTest {
 
     private static int[] range(int from, int to) {
@@ -90,7 +93,7 @@ class PairTruncationTest {
     @Test
     void equalLengthsOneOverBudgetTrimOnlyB() {
         // A = 4, B = 4, budget 7: exactly one removal, and a tie means B (Google: tokens_b unless A is longer)
-        for (long seed = 0; seed < 20; seed++) {
+        for (long seed : TestSeed.seeds("PairTruncationTest:93", 20)) {
             PairTruncation.Pair pair = PairTruncation.truncate(range(0, 4), range(10, 14), 7, new SeededRandom(seed));
             assertArrayEquals(range(0, 4), pair.a());
             assertEquals(3, pair.b().length);
@@ -100,7 +103,7 @@ class PairTruncationTest {
     @Test
     void matchesAHandSimulationOfGooglesLoopOnManyPairs() {
         // A straightforward transcription of truncate_seq_pair on deques, drawing from an identical generator
-        for (long seed = 0; seed < 200; seed++) {
+        for (long seed : TestSeed.seeds("PairTruncationTest:103", 200)) {
             SeededRandom sizes = new SeededRandom(SeededRandom.seed(seed, 1));
             int lenA = 1 + sizes.nextInt(40);
             int lenB = 1 + sizes.nextInt(40);
