@@ -1,6 +1,7 @@
 package io.sparkbert.jobs.bench;
 
 import io.sparkbert.model.train.PretrainingData;
+import io.sparkbert.pipeline.preprocess.SampleDataset;
 import io.sparkbert.model.train.SampleBatch;
 import io.sparkbert.pipeline.samples.TrainingSample;
 import java.io.IOException;
@@ -39,9 +40,9 @@ public record PeerData(List<SampleBatch> train, List<SampleBatch> eval, int voca
                 .getOrCreate();
         try {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            PretrainingData.Info info = PretrainingData.open(dataDirs, sc.hadoopConfiguration());
-            PretrainingData.Info evalInfo = evalDirs.isEmpty() ? null
-                    : PretrainingData.open(evalDirs, sc.hadoopConfiguration());
+            SampleDataset.Info info = SampleDataset.open(dataDirs, sc.hadoopConfiguration());
+            SampleDataset.Info evalInfo = evalDirs.isEmpty() ? null
+                    : SampleDataset.open(evalDirs, sc.hadoopConfiguration());
             if (evalInfo == null && evalFraction <= 0) {
                 throw new IllegalArgumentException("no held-out data: give --eval-data or an --eval-fraction > 0");
             }

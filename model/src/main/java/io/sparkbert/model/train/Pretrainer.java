@@ -9,6 +9,7 @@ import io.sparkbert.model.BertPretrainingLayer;
 import io.sparkbert.model.Optimizer;
 import io.sparkbert.model.checkpoint.Checkpoint;
 import io.sparkbert.pipeline.glove.GloveVectors;
+import io.sparkbert.pipeline.preprocess.SampleDataset;
 import io.sparkbert.pipeline.samples.Masker;
 import io.sparkbert.pipeline.samples.TrainingSample;
 import java.io.IOException;
@@ -141,8 +142,8 @@ public final class Pretrainer {
      * followed by its metrics and, when due, an evaluation and a checkpoint.
      */
     private Summary train(List<String> dataDirs, List<String> evalDirs, ModelSource source) throws IOException {
-        PretrainingData.Info info = PretrainingData.open(dataDirs, sc.hadoopConfiguration());
-        PretrainingData.Info evalInfo = openHeldOutData(evalDirs, info);
+        SampleDataset.Info info = SampleDataset.open(dataDirs, sc.hadoopConfiguration());
+        SampleDataset.Info evalInfo = openHeldOutData(evalDirs, info);
         int roundSteps = config.averagingFrequency();
         int totalSteps = ceilTo(config.steps(), roundSteps);
         if (totalSteps != config.steps()) {
@@ -175,7 +176,7 @@ public final class Pretrainer {
         LOG.info("training data: {} samples ({} batches of {} per epoch), held out: {} samples; unigram MLM "
                         + "baseline {}", trainSamples, batchesPerEpoch, config.batchSizePerWorker(), heldOut.samples(),
                 String.format(Locale.ROOT, "%.4f", heldOut.baseline()));
-        Broadcast<Masker> masker = config.dynamicMasking() ? sc.broadcast(PretrainingData.masker(info)) : null;
+        Broadcast<Masker> masker = config.dynamicMasking() ? sc.broadcast(info.masker()) : null;
         EpochCache epochs = new EpochCache(train, trainSamples, batchesPerEpoch, masker);
         try (RoundTrainer rounds = roundTrainer(start.graph())) {
             return trainRounds(start, totalSteps, rounds, epochs, heldOut, info);
@@ -193,7 +194,7 @@ public final class Pretrainer {
      * Checks that the run directory holds this run (or none yet), then resumes its latest checkpoint or
      * builds the initial network and records the run.
      */
-    private Start openRun(ObjectNode description, ModelSource source, PretrainingData.Info info, int totalSteps)
+    private Start openRun(ObjectNode description, ModelSource source, SampleDataset.Info info, int totalSteps)
             throws IOException {
         JsonNode recorded = run.runDescription().orElse(null);
         if (recorded != null && !recorded.equals(description)) {
@@ -225,7 +226,7 @@ public final class Pretrainer {
 
     /** The rounds from the start to the last step (or to --max-minutes). */
     private Summary trainRounds(Start start, int totalSteps, RoundTrainer rounds, EpochCache epochs, HeldOut heldOut,
-                                PretrainingData.Info info) throws IOException {
+                                SampleDataset.Info info) throws IOException {
         int roundSteps = config.averagingFrequency();
         long batchesPerRound = (long) config.workers() * roundSteps;
         int step = start.step();
@@ -276,7 +277,7 @@ public final class Pretrainer {
     }
 
     /** The separately preprocessed held-out data, or null to hold out a fraction of the training data. */
-    private PretrainingData.Info openHeldOutData(List<String> evalDirs, PretrainingData.Info train)
+    private SampleDataset.Info openHeldOutData(List<String> evalDirs, SampleDataset.Info train)
             throws IOException {
         if (evalDirs.isEmpty()) {
             if (config.evalFraction() <= 0) {
@@ -284,7 +285,7 @@ public final class Pretrainer {
             }
             return null;
         }
-        PretrainingData.Info info = PretrainingData.open(evalDirs, sc.hadoopConfiguration());
+        SampleDataset.Info info = SampleDataset.open(evalDirs, sc.hadoopConfiguration());
         if (!info.vocab().sha256().equals(train.vocab().sha256())) {
             throw new IllegalArgumentException("the evaluation data was made with another vocabulary than the "
                     + "training data");
@@ -294,7 +295,7 @@ public final class Pretrainer {
 
     /** The held-out batches (up to evalMaxSamples samples, ordered by content key) and the unigram baseline. */
     private HeldOut heldOut(JavaPairRDD<Long, TrainingSample> samples, JavaPairRDD<Long, TrainingSample> train,
-                            PretrainingData.Info info) throws IOException {
+                            SampleDataset.Info info) throws IOException {
         List<Tuple2<Long, TrainingSample>> taken = samples.sortByKey().take(config.evalMaxSamples());
         if (taken.isEmpty()) {
             throw new IllegalArgumentException("the held-out set is empty (too small an --eval-fraction or an empty "
@@ -403,7 +404,7 @@ public final class Pretrainer {
         return null;
     }
 
-    private ComputationGraph initialNetwork(ModelSource source, PretrainingData.Info info, int totalSteps)
+    private ComputationGraph initialNetwork(ModelSource source, SampleDataset.Info info, int totalSteps)
             throws IOException {
         Optimizer optimizer = Optimizer.adamW(config.learningRate(), config.warmupSteps(), totalSteps, config.beta1(),
                 config.beta2(), config.epsilon(), config.weightDecay(), config.clipNorm())
@@ -431,14 +432,14 @@ public final class Pretrainer {
         return graph;
     }
 
-    private void initEmbeddings(ComputationGraph graph, String vectorsPath, PretrainingData.Info info)
+    private void initEmbeddings(ComputationGraph graph, String vectorsPath, SampleDataset.Info info)
             throws IOException {
         GloveEmbeddings.initialise(graph, GloveVectors.read(vectorsPath, sc.hadoopConfiguration()), info.vocab(),
                 vectorsPath);
     }
 
     private ObjectNode describe(List<String> dataDirs, List<String> evalDirs, ModelSource source,
-                                PretrainingData.Info info, int totalSteps) {
+                                SampleDataset.Info info, int totalSteps) {
         ObjectNode d = RunDirectory.JSON.createObjectNode();
         d.put("format", "sparkbert-pretrain-run");
         d.putPOJO("data", dataDirs);

@@ -26,8 +26,8 @@ import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
 /**
- * The pretraining samples of one or more preprocessed datasets (Parquet shards, docs/design.md §3.5) as Spark RDDs,
- * in a deterministic order.
+ * The pretraining samples of one or more preprocessed datasets ({@link SampleDataset#open}) in the order
+ * training sees them: keys, held-out split, epochs, batches and rounds, all deterministic.
  *
  * <h2>Order</h2>
  * Every sample gets a {@link #contentKey} (a 64-bit hash of all its columns), so its identity does not
@@ -45,96 +45,17 @@ import scala.Tuple2;
  * corpus preprocessed separately ({@code --eval-data}) is the clean choice.
  *
  * <h2>Dynamic masking</h2>
- * Optionally (RoBERTa's "dynamic masking") each sample is re-masked for every epoch: its original tokens
- * are restored from the stored masked positions/ids and masked again by the preprocessing {@link Masker}
- * with a seed derived from (run seed, epoch, content key).
+ * Optionally (RoBERTa's "dynamic masking") each sample is re-masked for every epoch by the preprocessing
+ * {@link Masker} ({@link Masker#remask}) with a seed derived from (run seed, epoch, content key).
  */
 public final class PretrainingData implements Serializable {
-
-    /** What the datasets have in common: vocab, geometry, casing, and their shard files. */
-    public record Info(Vocab vocab, boolean uncased, int seqLen, int maxPredictions, double maskedLmProb,
-                       List<String> shards, long samples) implements Serializable {
-    }
 
     private PretrainingData() {
     }
 
-    /** Reads and checks the manifests: every directory a finished dataset, all with one vocab and geometry. */
-    public static Info open(List<String> dirs, Configuration hadoop) throws IOException {
-        if (dirs.isEmpty()) {
-            throw new IllegalArgumentException("no dataset directories given");
-        }
-        Info first = null;
-        List<String> shards = new ArrayList<>();
-        long samples = 0;
-        for (String dir : dirs) {
-            SampleDataset dataset = new SampleDataset(dir, hadoop);
-            if (!dataset.isFinished()) {
-                throw new IllegalArgumentException(dir + " is not a finished pretraining dataset (no "
-                        + SampleDataset.MANIFEST + "); run `sparkbert preprocess` first");
-            }
-            ObjectNode manifest = dataset.manifest();
-            JsonNode config = manifest.path("config");
-            Path vocabPath = new Path(dir, SampleDataset.VOCAB);
-            Vocab vocab;
-            try (var in = vocabPath.getFileSystem(hadoop).open(vocabPath)) {
-                vocab = Vocab.read(in, vocabPath.toString());
-            }
-            Info info = new Info(vocab, !config.path("cased").asBoolean(false),
-                    config.path("max_seq_length").asInt(), config.path("max_predictions_per_seq").asInt(),
-                    config.path("masked_lm_prob").asDouble(0.15), List.of(), 0);
-            if (first == null) {
-                first = info;
-            } else if (!first.vocab().sha256().equals(vocab.sha256()) || first.seqLen() != info.seqLen()
-                    || first.maxPredictions() != info.maxPredictions()) {
-                throw new IllegalArgumentException("datasets differ: " + dirs.get(0) + " has vocab "
-                        + first.vocab().sha256().substring(0, 12) + ", max_seq_length " + first.seqLen()
-                        + ", max_predictions " + first.maxPredictions() + " but " + dir + " has "
-                        + vocab.sha256().substring(0, 12) + ", " + info.seqLen() + ", " + info.maxPredictions());
-            }
-            for (JsonNode shard : manifest.withArray("shards")) {
-                String file = new Path(dataset.path(), shard.asText()).toString();
-                io.sparkbert.pipeline.util.ParquetFooters.requireComplete(file, hadoop); // a truncated shard, named
-                shards.add(file);
-            }
-            samples += manifest.path("totals").path("samples").asLong(0);
-        }
-        return new Info(first.vocab(), first.uncased(), first.seqLen(), first.maxPredictions(), first.maskedLmProb(),
-                shards, samples);
-    }
-
-    /** All samples of the shards, keyed by {@link #contentKey}. */
-    public static JavaPairRDD<Long, TrainingSample> read(SparkSession spark, Info info) {
-        if (info.shards().isEmpty()) {
-            throw new IllegalArgumentException("the datasets hold no shards");
-        }
-        JavaRDD<Row> rows = spark.read().parquet(info.shards().toArray(new String[0])).javaRDD();
-        return rows.map(PretrainingData::toSample).mapToPair(s -> new Tuple2<>(contentKey(s), s));
-    }
-
-    static TrainingSample toSample(Row row) {
-        int[] mask = ints(row, "attention_mask");
-        int length = 0;
-        for (int a : mask) {
-            length += a;
-        }
-        List<Float> w = row.getList(row.fieldIndex("masked_lm_weights"));
-        float[] weights = new float[w.size()];
-        for (int i = 0; i < weights.length; i++) {
-            weights[i] = w.get(i);
-        }
-        return new TrainingSample(ints(row, "input_ids"), ints(row, "token_type_ids"), mask,
-                ints(row, "masked_lm_positions"), ints(row, "masked_lm_ids"), weights,
-                row.getInt(row.fieldIndex("next_sentence_label")), length, 0, 0, 0, 0);
-    }
-
-    private static int[] ints(Row row, String column) {
-        List<Integer> list = row.getList(row.fieldIndex(column));
-        int[] out = new int[list.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = list.get(i);
-        }
-        return out;
+    /** All samples of the datasets, keyed by {@link #contentKey}. */
+    public static JavaPairRDD<Long, TrainingSample> read(SparkSession spark, SampleDataset.Info info) {
+        return info.read(spark).mapToPair(s -> new Tuple2<>(contentKey(s), s));
     }
 
     /** A 64-bit hash of every column of a sample: its identity, independent of where it is stored. */
@@ -153,7 +74,7 @@ public final class PretrainingData implements Serializable {
 
     /** A hash of the sample's original (unmasked) tokens and label: equal for the masked copies of one pair. */
     public static long pairKey(TrainingSample s) {
-        return SeededRandom.seed(hash(0xB1A5L, originalTokens(s)), s.nextSentenceLabel());
+        return SeededRandom.seed(hash(0xB1A5L, s.unmaskedTokens()), s.nextSentenceLabel());
     }
 
     /** True if the sample belongs to the held-out fraction. */
@@ -170,48 +91,6 @@ public final class PretrainingData implements Serializable {
             parts[i + 2] = values[i];
         }
         return SeededRandom.seed(parts);
-    }
-
-    /** input_ids with the masked positions restored to their original ids, padding cut. */
-    static int[] originalTokens(TrainingSample s) {
-        int length = 0;
-        for (int a : s.attentionMask()) {
-            length += a;
-        }
-        int[] tokens = Arrays.copyOf(s.inputIds(), length);
-        for (int i = 0; i < s.maskedLmPositions().length; i++) {
-            if (s.maskedLmWeights()[i] > 0) {
-                tokens[s.maskedLmPositions()[i]] = s.maskedLmIds()[i];
-            }
-        }
-        return tokens;
-    }
-
-    /** The sample masked anew by {@code masker} with {@code seed}: same pair and label, fresh predictions. */
-    static TrainingSample remask(TrainingSample s, Masker masker, long seed) {
-        int[] original = originalTokens(s);
-        MaskedSample m = masker.mask(original, new SeededRandom(seed));
-        int seqLen = s.inputIds().length;
-        int maxPredictions = s.maskedLmPositions().length;
-        int[] ids = Arrays.copyOf(m.tokens(), seqLen);
-        int[] positions = new int[maxPredictions];
-        int[] labels = new int[maxPredictions];
-        float[] weights = new float[maxPredictions];
-        for (int i = 0; i < m.predictionCount(); i++) {
-            positions[i] = m.positions()[i];
-            labels[i] = m.labels()[i];
-            weights[i] = 1f;
-        }
-        return new TrainingSample(ids, s.tokenTypeIds(), s.attentionMask(), positions, labels, weights,
-                s.nextSentenceLabel(), s.length(), m.maskCount(), m.randomCount(), m.keepCount(), s.order());
-    }
-
-    /** A masker for dynamic masking with the datasets' vocab and masking rate. */
-    public static Masker masker(Info info) {
-        SampleConfig defaults = SampleConfig.defaults();
-        SampleConfig config = new SampleConfig(info.seqLen(), info.maxPredictions(), info.maskedLmProb(),
-                defaults.shortSeqProb(), 1, false, defaults.truncation(), 0);
-        return new Masker(info.vocab(), config);
     }
 
     /**
@@ -233,7 +112,7 @@ public final class PretrainingData implements Serializable {
                 .mapToPair(t -> {
                     TrainingSample s = t._1._2;
                     if (masker != null) {
-                        s = remask(s, masker.value(), SeededRandom.seed(seed, epoch, t._1._1, 0x3A5CL));
+                        s = masker.value().remask(s, new SeededRandom(SeededRandom.seed(seed, epoch, t._1._1, 0x3A5CL)));
                     }
                     return new Tuple2<>(t._2 / batchSize, new Tuple2<>(t._2, s));
                 })

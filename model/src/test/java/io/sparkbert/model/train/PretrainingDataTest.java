@@ -107,7 +107,7 @@ class PretrainingDataTest {
         int heldOut = 0;
         for (TrainingSample s : samples) {
             // another masking of the same pair: restore the original tokens, mask another position
-            int[] original = PretrainingData.originalTokens(s);
+            int[] original = s.unmaskedTokens();
             int[] ids = Arrays.copyOf(original, s.inputIds().length);
             int position = s.maskedLmPositions()[0] == 1 ? 2 : 1;
             int[] positions = {position, 0};
@@ -132,8 +132,8 @@ class PretrainingDataTest {
         Masker masker = new Masker(vocab, new SampleConfig(TinyBatches.SEQ, TinyBatches.PREDICTIONS, 0.3, 0.1, 1,
                 false, SampleConfig.Truncation.HEAD, 0));
         for (TrainingSample s : TinyBatches.samples(50, 4)) {
-            TrainingSample again = PretrainingData.remask(s, masker, SeededRandom.seed(1, PretrainingData.contentKey(s)));
-            assertArrayEquals(PretrainingData.originalTokens(s), PretrainingData.originalTokens(again));
+            TrainingSample again = masker.remask(s, new SeededRandom(SeededRandom.seed(1, PretrainingData.contentKey(s))));
+            assertArrayEquals(s.unmaskedTokens(), again.unmaskedTokens());
             assertArrayEquals(s.attentionMask(), again.attentionMask());
             assertEquals(s.nextSentenceLabel(), again.nextSentenceLabel());
             for (int i = 0; i < again.maskedLmPositions().length; i++) {

@@ -35,17 +35,13 @@ import org.apache.hadoop.mapred.FileSplit;
 import org.apache.hadoop.mapred.InputSplit;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaHadoopRDD;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,15 +73,6 @@ public final class PreprocessJob {
     /** What a run produced. */
     public record Result(InputStats input, SampleStats samples, List<String> shardFiles) {
     }
-
-    public static final StructType SCHEMA = new StructType()
-            .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-            .add("token_type_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-            .add("attention_mask", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-            .add("masked_lm_positions", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-            .add("masked_lm_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-            .add("masked_lm_weights", DataTypes.createArrayType(DataTypes.FloatType, false), false)
-            .add("next_sentence_label", DataTypes.IntegerType, false);
 
     private PreprocessJob() {
     }
@@ -176,9 +163,9 @@ public final class PreprocessJob {
                         throw new IllegalStateException("injected failure of the first attempt of shard " + failShard);
                     }
                     stats.add(kv._2);
-                    return toRow(kv._2);
+                    return SampleColumns.toRow(kv._2);
                 });
-        Dataset<Row> frame = spark.createDataFrame(rows, SCHEMA);
+        Dataset<Row> frame = spark.createDataFrame(rows, SampleColumns.SCHEMA);
         frame.write().mode(SaveMode.ErrorIfExists).parquet(stagingDir);
         documents.unpersist();
         List<String> shardFiles = SparkOutputs.renamePartFiles(stagingDir, shardPrefix, ".parquet",
@@ -267,28 +254,6 @@ public final class PreprocessJob {
                 throw new NoSuchElementException();
             }
         };
-    }
-
-    private static Row toRow(TrainingSample s) {
-        return RowFactory.create(boxed(s.inputIds()), boxed(s.tokenTypeIds()), boxed(s.attentionMask()),
-                boxed(s.maskedLmPositions()), boxed(s.maskedLmIds()), boxed(s.maskedLmWeights()),
-                s.nextSentenceLabel());
-    }
-
-    private static Integer[] boxed(int[] values) {
-        Integer[] out = new Integer[values.length];
-        for (int i = 0; i < values.length; i++) {
-            out[i] = values[i];
-        }
-        return out;
-    }
-
-    private static Float[] boxed(float[] values) {
-        Float[] out = new Float[values.length];
-        for (int i = 0; i < values.length; i++) {
-            out[i] = values[i];
-        }
-        return out;
     }
 
     /** Sends a sample to shard floorMod(order, shards) (docs/design.md §3.5). */

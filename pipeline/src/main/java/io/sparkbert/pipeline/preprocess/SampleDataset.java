@@ -6,14 +6,19 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkbert.pipeline.corpus.InputStats;
+import io.sparkbert.pipeline.samples.Masker;
+import io.sparkbert.pipeline.samples.SampleConfig;
 import io.sparkbert.pipeline.samples.SampleStats;
+import io.sparkbert.pipeline.samples.TrainingSample;
 import io.sparkbert.pipeline.tokenizer.Vocab;
 import io.sparkbert.pipeline.util.AtomicDirectory;
 import io.sparkbert.pipeline.util.CodeVersion;
 import io.sparkbert.pipeline.util.OutputExistsException;
+import io.sparkbert.pipeline.util.ParquetFooters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -27,6 +32,8 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * A directory of pretraining samples and its lifecycle on any Hadoop filesystem:
@@ -39,6 +46,78 @@ import org.apache.hadoop.fs.Path;
  * deletes them).
  */
 public final class SampleDataset {
+
+    /**
+     * One or more finished datasets opened for reading (training, evaluation): what they have in common — the
+     * vocabulary, casing and geometry — and their shards.
+     *
+     * @param samples the samples of all the datasets, from their manifests
+     */
+    public record Info(Vocab vocab, boolean uncased, int seqLen, int maxPredictions, double maskedLmProb,
+                       List<String> shards, long samples) implements Serializable {
+
+        /** Every sample of the shards (bookkeeping fields other than length are 0). */
+        public JavaRDD<TrainingSample> read(SparkSession spark) {
+            if (shards.isEmpty()) {
+                throw new IllegalArgumentException("the datasets hold no shards");
+            }
+            return spark.read().parquet(shards.toArray(new String[0])).javaRDD().map(SampleColumns::toSample);
+        }
+
+        /** A masker with the datasets' vocabulary, geometry and masking rate (dynamic masking re-masks with it). */
+        public Masker masker() {
+            SampleConfig defaults = SampleConfig.defaults();
+            return new Masker(vocab, new SampleConfig(seqLen, maxPredictions, maskedLmProb, defaults.shortSeqProb(), 1,
+                    false, defaults.truncation(), 0));
+        }
+    }
+
+    /**
+     * Opens finished datasets for reading: each must be finished (its manifest written), all must share one
+     * vocabulary and geometry, and every shard must be a complete Parquet file.
+     */
+    public static Info open(List<String> dirs, Configuration hadoop) throws IOException {
+        if (dirs.isEmpty()) {
+            throw new IllegalArgumentException("no dataset directories given");
+        }
+        Info first = null;
+        List<String> shards = new ArrayList<>();
+        long samples = 0;
+        for (String dir : dirs) {
+            SampleDataset dataset = new SampleDataset(dir, hadoop);
+            if (!dataset.isFinished()) {
+                throw new IllegalArgumentException(dir + " is not a finished pretraining dataset (no " + MANIFEST
+                        + "); run `sparkbert preprocess` first");
+            }
+            ObjectNode manifest = dataset.manifest();
+            JsonNode config = manifest.path("config");
+            Path vocabPath = new Path(dir, VOCAB);
+            Vocab vocab;
+            try (InputStream in = vocabPath.getFileSystem(hadoop).open(vocabPath)) {
+                vocab = Vocab.read(in, vocabPath.toString());
+            }
+            Info info = new Info(vocab, !config.path("cased").asBoolean(false), config.path("max_seq_length").asInt(),
+                    config.path("max_predictions_per_seq").asInt(), config.path("masked_lm_prob").asDouble(0.15),
+                    List.of(), 0);
+            if (first == null) {
+                first = info;
+            } else if (!first.vocab().sha256().equals(vocab.sha256()) || first.seqLen() != info.seqLen()
+                    || first.maxPredictions() != info.maxPredictions()) {
+                throw new IllegalArgumentException("datasets differ: " + dirs.get(0) + " has vocab "
+                        + first.vocab().sha256().substring(0, 12) + ", max_seq_length " + first.seqLen()
+                        + ", max_predictions " + first.maxPredictions() + " but " + dir + " has "
+                        + vocab.sha256().substring(0, 12) + ", " + info.seqLen() + ", " + info.maxPredictions());
+            }
+            for (JsonNode shard : manifest.withArray("shards")) {
+                String file = new Path(dataset.path(), shard.asText()).toString();
+                ParquetFooters.requireComplete(file, hadoop); // a truncated shard is named, not a stack trace
+                shards.add(file);
+            }
+            samples += manifest.path("totals").path("samples").asLong(0);
+        }
+        return new Info(first.vocab(), first.uncased(), first.seqLen(), first.maxPredictions(), first.maskedLmProb(),
+                shards, samples);
+    }
     public static final String MANIFEST = "manifest.json";
     public static final String REPORT = "report.json";
     public static final String VOCAB = "vocab.txt";
@@ -185,7 +264,7 @@ public final class SampleDataset {
         vocabNode.put("sha256", vocab.sha256());
         vocabNode.put("size", vocab.size());
         ArrayNode columns = manifest.putArray("columns");
-        for (var field : PreprocessJob.SCHEMA.fields()) {
+        for (var field : SampleColumns.SCHEMA.fields()) {
             columns.addObject().put("name", field.name()).put("type", field.dataType().simpleString());
         }
         manifest.putArray("runs");

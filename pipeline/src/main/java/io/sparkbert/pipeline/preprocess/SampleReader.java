@@ -24,17 +24,7 @@ public final class SampleReader implements AutoCloseable {
     /** The next sample, or null after the last (bookkeeping fields other than length are 0). */
     public TrainingSample next() throws IOException {
         Group row = reader.read();
-        if (row == null) {
-            return null;
-        }
-        int[] attention = ints(row, "attention_mask");
-        int length = 0;
-        for (int a : attention) {
-            length += a;
-        }
-        return new TrainingSample(ints(row, "input_ids"), ints(row, "token_type_ids"), attention,
-                ints(row, "masked_lm_positions"), ints(row, "masked_lm_ids"), floats(row, "masked_lm_weights"),
-                row.getInteger("next_sentence_label", 0), length, 0, 0, 0, 0);
+        return row == null ? null : SampleColumns.toSample(row);
     }
 
     /** Up to {@code n} samples (all when n < 0). */
@@ -45,27 +35,6 @@ public final class SampleReader implements AutoCloseable {
             samples.add(sample);
         }
         return samples;
-    }
-
-    /** A Spark array column: a LIST group of repeated "list" groups with one "element". */
-    private static int[] ints(Group row, String column) {
-        Group list = row.getGroup(column, 0);
-        int n = list.getFieldRepetitionCount("list");
-        int[] values = new int[n];
-        for (int i = 0; i < n; i++) {
-            values[i] = list.getGroup("list", i).getInteger("element", 0);
-        }
-        return values;
-    }
-
-    private static float[] floats(Group row, String column) {
-        Group list = row.getGroup(column, 0);
-        int n = list.getFieldRepetitionCount("list");
-        float[] values = new float[n];
-        for (int i = 0; i < n; i++) {
-            values[i] = list.getGroup("list", i).getFloat("element", 0);
-        }
-        return values;
     }
 
     @Override

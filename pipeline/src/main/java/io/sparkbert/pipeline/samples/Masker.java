@@ -207,4 +207,24 @@ public final class Masker implements Serializable {
         }
         return new MaskedSample(output, positions, labels, masks, randoms, keeps);
     }
+
+    /**
+     * The stored sample masked anew (RoBERTa's dynamic masking): the same pair, segments and label, its
+     * original tokens masked again with {@code rng}; padded to the sample's lengths.
+     */
+    public TrainingSample remask(TrainingSample s, SeededRandom rng) {
+        MaskedSample m = mask(s.unmaskedTokens(), rng);
+        int maxPredictions = s.maskedLmPositions().length;
+        int[] positions = new int[maxPredictions];
+        int[] labels = new int[maxPredictions];
+        float[] weights = new float[maxPredictions];
+        for (int i = 0; i < m.predictionCount(); i++) {
+            positions[i] = m.positions()[i];
+            labels[i] = m.labels()[i];
+            weights[i] = 1f;
+        }
+        return new TrainingSample(java.util.Arrays.copyOf(m.tokens(), s.inputIds().length), s.tokenTypeIds(),
+                s.attentionMask(), positions, labels, weights, s.nextSentenceLabel(), s.length(), m.maskCount(),
+                m.randomCount(), m.keepCount(), s.order());
+    }
 }

@@ -22,4 +22,19 @@ public record TrainingSample(int[] inputIds, int[] tokenTypeIds, int[] attention
                              int maskCount, int randomCount, int keepCount, long order) implements Serializable {
     public static final int IS_NEXT = 0;
     public static final int NOT_NEXT = 1;
+
+    /** input_ids with the masked positions restored to their original ids, padding cut: the pair as it was. */
+    public int[] unmaskedTokens() {
+        int real = 0;
+        for (int a : attentionMask) {
+            real += a;
+        }
+        int[] tokens = java.util.Arrays.copyOf(inputIds, real);
+        for (int i = 0; i < maskedLmPositions.length; i++) {
+            if (maskedLmWeights[i] > 0) {
+                tokens[maskedLmPositions[i]] = maskedLmIds[i];
+            }
+        }
+        return tokens;
+    }
 }

@@ -118,4 +118,48 @@ class PreprocessRunTest {
         assertThrows(IllegalArgumentException.class, () -> request(input, output, samples, true, true));
         new SampleDataset(output.toUri().toString(), new Configuration()).manifest();
     }
+
+    @Test
+    void openedDatasetsReadTheSameSamplesThroughSparkAndThroughPlainParquet() throws Exception {
+        Path input = Files.createDirectories(dir.resolve("corpus"));
+        SampleConfig samples = new SampleConfig(16, 3, 0.15, 0.1, 2, false, SampleConfig.Truncation.HEAD, 7);
+        document(input.resolve("a.txt"), 6);
+        Path first = dir.resolve("first");
+        Path second = dir.resolve("second");
+        PreprocessRun.run(spark, request(input, first, samples, false, false), n -> { });
+        PreprocessRun.run(spark, request(input, second, samples, false, false), n -> { });
+
+        SampleDataset.Info info = SampleDataset.open(List.of(first.toUri().toString(), second.toUri().toString()),
+                new Configuration());
+        assertEquals(16, info.seqLen());
+        assertEquals(3, info.maxPredictions());
+        assertEquals(vocab().sha256(), info.vocab().sha256());
+        List<String> viaSpark = info.read(spark).map(PreprocessRunTest::describe).collect();
+        List<String> viaParquet = new ArrayList<>();
+        for (String shard : info.shards()) {
+            try (SampleReader reader = new SampleReader(shard, new Configuration())) {
+                reader.read(-1).forEach(s -> viaParquet.add(describe(s)));
+            }
+        }
+        assertEquals(info.samples(), viaSpark.size());
+        assertTrue(viaSpark.size() > 10, "samples: " + viaSpark.size());
+        assertEquals(viaParquet.stream().sorted().toList(), viaSpark.stream().sorted().toList());
+        // the same run twice: every sample twice
+        assertEquals(viaSpark.size() / 2, viaSpark.stream().distinct().count());
+
+        SampleConfig longer = new SampleConfig(32, 3, 0.15, 0.1, 1, false, SampleConfig.Truncation.HEAD, 7);
+        Path other = dir.resolve("other");
+        PreprocessRun.run(spark, request(input, other, longer, false, false), n -> { });
+        IllegalArgumentException differ = assertThrows(IllegalArgumentException.class,
+                () -> SampleDataset.open(List.of(first.toUri().toString(), other.toUri().toString()),
+                        new Configuration()));
+        assertTrue(differ.getMessage().contains("datasets differ"), differ.getMessage());
+    }
+
+    private static String describe(io.sparkbert.pipeline.samples.TrainingSample s) {
+        return java.util.Arrays.toString(s.inputIds()) + java.util.Arrays.toString(s.tokenTypeIds())
+                + java.util.Arrays.toString(s.attentionMask()) + java.util.Arrays.toString(s.maskedLmPositions())
+                + java.util.Arrays.toString(s.maskedLmIds()) + java.util.Arrays.toString(s.maskedLmWeights())
+                + s.nextSentenceLabel() + "/" + s.length();
+    }
 }
