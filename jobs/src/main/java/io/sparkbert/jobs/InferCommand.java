@@ -16,12 +16,9 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -70,14 +67,12 @@ final class InferCommand implements Callable<Integer> {
                 StandardCharsets.UTF_8))) {
             requests = new InferenceRequests(model, tokenizer, loaded.vocab()).readAll(reader);
         }
+        List<BertInference.Result> results = model.infer(requests, BATCH, sequenceOutput);
         AtomicOutput.write(target, overwrite, hadoop, out -> {
             Writer writer = new OutputStreamWriter(out, StandardCharsets.UTF_8);
-            for (int start = 0; start < requests.size(); start += BATCH) {
-                List<Request> batch = requests.subList(start, Math.min(requests.size(), start + BATCH));
-                for (String result : run(model, batch, sequenceOutput)) {
-                    writer.write(result);
-                    writer.write('\n');
-                }
+            for (BertInference.Result result : results) {
+                writer.write(json(result));
+                writer.write('\n');
             }
             writer.flush();
         });
@@ -85,36 +80,26 @@ final class InferCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static List<String> run(BertInference model, List<Request> batch, boolean withSequenceOutput)
-            throws java.io.IOException {
-        BertInference.Outputs out = model.run(batch);
-        List<String> lines = new ArrayList<>();
-        for (int b = 0; b < batch.size(); b++) {
-            Request r = batch.get(b);
-            ObjectNode json = JSON.createObjectNode();
-            ArrayNode mlm = json.putArray("mlm_logits");
-            for (int m = 0; m < r.maskedLmPositions().length; m++) {
-                addFloats(mlm.addArray(), out.mlmLogits().get(NDArrayIndex.point(b), NDArrayIndex.point(m),
-                        NDArrayIndex.all()));
-            }
-            addFloats(json.putArray("nsp_logits"), out.nspLogits().getRow(b));
-            addFloats(json.putArray("pooled_output"), out.pooledOutput().getRow(b));
-            if (withSequenceOutput) {
-                ArrayNode sequence = json.putArray("sequence_output");
-                for (int i = 0; i < r.inputIds().length; i++) {
-                    if (r.attentionMask()[i] == 1) {
-                        addFloats(sequence.addArray(), out.sequenceOutput().get(NDArrayIndex.point(b),
-                                NDArrayIndex.point(i), NDArrayIndex.all()));
-                    }
-                }
-            }
-            lines.add(JSON.writeValueAsString(json));
+    /** One output line: mlm_logits (one array per masked position), nsp_logits, pooled_output, sequence_output. */
+    private static String json(BertInference.Result result) throws java.io.IOException {
+        ObjectNode json = JSON.createObjectNode();
+        ArrayNode mlm = json.putArray("mlm_logits");
+        for (float[] logits : result.mlmLogits()) {
+            addFloats(mlm.addArray(), logits);
         }
-        return lines;
+        addFloats(json.putArray("nsp_logits"), result.nspLogits());
+        addFloats(json.putArray("pooled_output"), result.pooledOutput());
+        if (result.sequenceOutput() != null) {
+            ArrayNode sequence = json.putArray("sequence_output");
+            for (float[] vector : result.sequenceOutput()) {
+                addFloats(sequence.addArray(), vector);
+            }
+        }
+        return JSON.writeValueAsString(json);
     }
 
-    private static void addFloats(ArrayNode array, INDArray values) {
-        for (float v : values.toFloatVector()) {
+    private static void addFloats(ArrayNode array, float[] values) {
+        for (float v : values) {
             array.add(v);
         }
     }

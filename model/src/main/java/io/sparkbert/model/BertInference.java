@@ -2,6 +2,7 @@ package io.sparkbert.model;
 
 import io.sparkbert.model.checkpoint.Checkpoint;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -33,6 +34,17 @@ public final class BertInference {
      * the model's), {@code maskedLmPositions} at most the model's number of predictions.
      */
     public record Request(int[] inputIds, int[] tokenTypeIds, int[] attentionMask, int[] maskedLmPositions) {
+    }
+
+    /**
+     * One request's outputs as plain arrays.
+     *
+     * @param mlmLogits      [masked positions of the request][V]
+     * @param nspLogits      [2]
+     * @param pooledOutput   [H]
+     * @param sequenceOutput [real tokens][H], or null when not asked for
+     */
+    public record Result(float[][] mlmLogits, float[] nspLogits, float[] pooledOutput, float[][] sequenceOutput) {
     }
 
     /** A request the model cannot run: the message names the field and the value. */
@@ -150,6 +162,43 @@ public final class BertInference {
                         + to + ")");
             }
         }
+    }
+
+    /**
+     * Runs {@code requests} (validated first, all of them) in batches of {@code batchSize} and returns each one's
+     * outputs; {@code sequenceOutput}: also the last layer's vector of every real token.
+     */
+    public List<Result> infer(List<Request> requests, int batchSize, boolean sequenceOutput) {
+        for (Request request : requests) {
+            validate(request);
+        }
+        List<Result> results = new ArrayList<>(requests.size());
+        for (int start = 0; start < requests.size(); start += batchSize) {
+            List<Request> batch = requests.subList(start, Math.min(requests.size(), start + batchSize));
+            Outputs out = run(batch);
+            for (int b = 0; b < batch.size(); b++) {
+                Request r = batch.get(b);
+                float[][] mlm = new float[r.maskedLmPositions().length][];
+                for (int m = 0; m < mlm.length; m++) {
+                    mlm[m] = out.mlmLogits().get(NDArrayIndex.point(b), NDArrayIndex.point(m), NDArrayIndex.all())
+                            .toFloatVector();
+                }
+                float[][] sequence = null;
+                if (sequenceOutput) {
+                    List<float[]> vectors = new ArrayList<>();
+                    for (int i = 0; i < r.inputIds().length; i++) {
+                        if (r.attentionMask()[i] == 1) {
+                            vectors.add(out.sequenceOutput().get(NDArrayIndex.point(b), NDArrayIndex.point(i),
+                                    NDArrayIndex.all()).toFloatVector());
+                        }
+                    }
+                    sequence = vectors.toArray(float[][]::new);
+                }
+                results.add(new Result(mlm, out.nspLogits().getRow(b).toFloatVector(),
+                        out.pooledOutput().getRow(b).toFloatVector(), sequence));
+            }
+        }
+        return results;
     }
 
     /** Validates and runs requests (at most any batch size), padded here to the model's lengths. */
