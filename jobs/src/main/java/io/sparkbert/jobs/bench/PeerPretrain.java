@@ -160,13 +160,7 @@ public final class PeerPretrain implements Callable<Integer> {
                     long e0 = System.nanoTime();
                     last = evaluate(manager, model, d.eval());
                     evalSeconds += (System.nanoTime() - e0) / 1e9;
-                    Map<String, Object> evalLine = new LinkedHashMap<>();
-                    evalLine.put("step", step);
-                    evalLine.put("eval_mlm_loss", last.mlmLoss());
-                    evalLine.put("eval_mlm_accuracy", last.mlmAccuracy());
-                    evalLine.put("eval_nsp_loss", last.nspLoss());
-                    evalLine.put("eval_nsp_accuracy", last.nspAccuracy());
-                    writeLine(out, evalLine);
+                    writeLine(out, last.metricsLine(step));
                 }
                 if (step % checkpointEvery == 0 || step == steps) {
                     long k0 = System.nanoTime();

@@ -20,6 +20,17 @@ import org.nd4j.linalg.factory.Nd4j;
 public record Evaluation(double mlmLoss, double mlmAccuracy, double nspLoss, double nspAccuracy, double maskedTokens,
                          long samples) {
 
+    /** This evaluation's line of {@code metrics.jsonl} after {@code step} (ours and the PyTorch peer's). */
+    public java.util.Map<String, Object> metricsLine(int step) {
+        java.util.Map<String, Object> line = new java.util.LinkedHashMap<>();
+        line.put("step", step);
+        line.put("eval_mlm_loss", mlmLoss);
+        line.put("eval_mlm_accuracy", mlmAccuracy);
+        line.put("eval_nsp_loss", nspLoss);
+        line.put("eval_nsp_accuracy", nspAccuracy);
+        return line;
+    }
+
     /** Evaluates the network behind {@code model} (dropout off) on the batches. */
     public static Evaluation run(BertInference model, List<SampleBatch> batches) {
         Sums sums = new Sums();

@@ -1,7 +1,6 @@
 package io.sparkbert.model.train;
 
 import io.sparkbert.model.BertInference;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -41,12 +40,7 @@ final class HeldOut {
 
     /** The {@code metrics.jsonl} line of an evaluation after {@code step}. */
     Map<String, Object> metricsLine(int step, Evaluation eval) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("step", step);
-        line.put("eval_mlm_loss", eval.mlmLoss());
-        line.put("eval_mlm_accuracy", eval.mlmAccuracy());
-        line.put("eval_nsp_loss", eval.nspLoss());
-        line.put("eval_nsp_accuracy", eval.nspAccuracy());
+        Map<String, Object> line = eval.metricsLine(step);
         line.put("unigram_baseline_accuracy", baseline);
         return line;
     }
