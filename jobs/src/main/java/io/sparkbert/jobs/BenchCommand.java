@@ -2,7 +2,7 @@ package io.sparkbert.jobs;
 
 import io.sparkbert.pipeline.util.LocalFiles;
 
-import io.sparkbert.model.bench.Median;
+import io.sparkbert.jobs.bench.Median;
 import io.sparkbert.pipeline.corpus.CorpusPaths;
 import io.sparkbert.pipeline.corpus.DocumentParser;
 import io.sparkbert.pipeline.corpus.InputStats;
@@ -536,11 +536,11 @@ final class BenchCommand implements Runnable {
                     + "gemm reps attReps steps stepBatch."})
     static final class Attention implements Callable<Integer> {
         @picocli.CommandLine.Parameters(paramLabel = "KEY=VALUE", arity = "0..*", description = "Size overrides.")
-        List<String> overrides = new ArrayList<>();
+        Map<String, String> overrides = new LinkedHashMap<>();
 
         @Override
-        public Integer call() throws Exception {
-            io.sparkbert.model.bench.AttentionBenchmark.main(overrides.toArray(String[]::new));
+        public Integer call() {
+            io.sparkbert.jobs.bench.AttentionBenchmark.run(overrides);
             return 0;
         }
     }

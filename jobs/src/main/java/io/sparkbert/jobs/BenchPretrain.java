@@ -4,7 +4,7 @@ import io.sparkbert.pipeline.util.LocalFiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sparkbert.model.bench.Median;
+import io.sparkbert.jobs.bench.Median;
 import io.sparkbert.model.train.RunDirectory;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;

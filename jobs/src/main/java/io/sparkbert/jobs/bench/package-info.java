@@ -1,5 +1,8 @@
 /**
- * The reference peer of {@code bench pretrain}: our BERT pretraining re-written in DJL on its PyTorch engine
+ * Benchmarks behind {@code bench}. {@link io.sparkbert.jobs.bench.AttentionBenchmark} ({@code bench attention}):
+ * our attention against SameDiff's stock op and a training step against ND4J's sgemm peak, in one JVM.
+ *
+ * <p>The reference peer of {@code bench pretrain}: our BERT pretraining re-written in DJL on its PyTorch engine
  * (bench/test-only; DJL is {@code provided}, on the launcher's classpath and not in the cluster jar).
  *
  * <ul>

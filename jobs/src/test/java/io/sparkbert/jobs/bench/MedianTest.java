@@ -1,4 +1,4 @@
-package io.sparkbert.model.bench;
+package io.sparkbert.jobs.bench;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

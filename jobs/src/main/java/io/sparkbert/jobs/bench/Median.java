@@ -1,4 +1,4 @@
-package io.sparkbert.model.bench;
+package io.sparkbert.jobs.bench;
 
 import java.util.Arrays;
 

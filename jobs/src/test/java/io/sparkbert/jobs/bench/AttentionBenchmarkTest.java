@@ -1,7 +1,10 @@
-package io.sparkbert.model.bench;
+package io.sparkbert.jobs.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -26,8 +29,13 @@ class AttentionBenchmarkTest {
     }
 
     @Test
-    void mainRunsWithTinySizes() {
-        AttentionBenchmark.main(new String[] {"batch=2", "seq=8", "hidden=8", "heads=2", "layers=1",
-                "intermediate=16", "vocab=30", "predictions=2", "gemm=16", "reps=1", "attReps=1", "steps=1", "stepBatch=2"});
+    void runPrintsWithTinySizes() {
+        Map<String, String> sizes = new HashMap<>();
+        for (String keyValue : new String[] {"batch=2", "seq=8", "hidden=8", "heads=2", "layers=1", "intermediate=16",
+                "vocab=30", "predictions=2", "gemm=16", "reps=1", "attReps=1", "steps=1", "stepBatch=2"}) {
+            String[] kv = keyValue.split("=");
+            sizes.put(kv[0], kv[1]);
+        }
+        AttentionBenchmark.run(sizes);
     }
 }

@@ -1,4 +1,4 @@
-package io.sparkbert.model.bench;
+package io.sparkbert.jobs.bench;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,7 +42,7 @@ import io.sparkbert.model.SelfAttention;
  *   <li>where the time of one step goes: per SameDiff op type.</li>
  * </ol>
  *
- * Arguments (all optional, {@code key=value}): {@code batch=32 seq=128 hidden=256 heads=4 layers=4
+ * Sizes (all optional, {@code key=value} of {@code bench attention}): {@code batch=32 seq=128 hidden=256 heads=4 layers=4
  * intermediate=1024 vocab=30522 predictions=20 gemm=2048 reps=5 attReps=9 steps=3 stepBatch=batch}.
  * Prints results, asserts nothing.
  * The public methods are also run with tiny sizes by AttentionBenchmarkTest so that they cannot rot.
@@ -300,16 +300,9 @@ public final class AttentionBenchmark {
         return args.containsKey(key) ? Integer.parseInt(args.get(key)) : def;
     }
 
-    public static void main(String[] argv) {
+    /** Runs and prints the four measurements; {@code args} override the sizes (see the class comment). */
+    public static void run(Map<String, String> args) {
         Locale.setDefault(Locale.ROOT);
-        Map<String, String> args = new HashMap<>();
-        for (String a : argv) {
-            int eq = a.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("arguments are key=value, got " + a);
-            }
-            args.put(a.substring(0, eq), a.substring(eq + 1));
-        }
         int batch = arg(args, "batch", 32);
         int seq = arg(args, "seq", 128);
         int hidden = arg(args, "hidden", 256);
