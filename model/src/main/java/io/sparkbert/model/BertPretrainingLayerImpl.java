@@ -58,7 +58,7 @@ public class BertPretrainingLayerImpl extends SameDiffOutputLayer {
                 doInit();
             }
             if (sameDiff.getFunction("grad") == null) {
-                sameDiff.createGradFunction(INPUT_KEY);
+                sameDiff.createGradFunction();     // parameters only: the input (token ids, masks) has no gradient
             }
         }
         // Memory: SameDiff's own ArrayCacheMemoryMgr (a new session's default, and BertPretraining.gradients
@@ -66,7 +66,6 @@ public class BertPretrainingLayerImpl extends SameDiffOutputLayer {
         // manager allocates every intermediate array afresh, which cost a third of a bert-mini step
         // (JFR: Nd4jCpu.allocateDataBuffer).
         List<String> gradVars = new ArrayList<>(paramTable.keySet());
-        gradVars.add(INPUT_KEY);
         Map<String, INDArray> placeholders = new HashMap<>();
         placeholders.put(INPUT_KEY, input);
         placeholders.put(LABELS_KEY, labels);
@@ -80,7 +79,10 @@ public class BertPretrainingLayerImpl extends SameDiffOutputLayer {
             dl4jGrad.assign(result.gradients().get(name));
             gradient.gradientForVariable().put(name, dl4jGrad);
         }
-        INDArray dLdIn = result.gradients().get(INPUT_KEY);
+        // The input packs integer columns (ids, token types, attention mask, positions): nothing upstream is
+        // trainable, and the loss is piecewise constant in them, so the epsilon DL4J passes back is zero. Not
+        // asking SameDiff for it spares the backward ops of the mask arithmetic and the column slices.
+        INDArray dLdIn = Nd4j.zeros(input.dataType(), input.shape());
         Map<String, INDArray> outputs = result.outputs();
         scoredInput = input;
         scoredSummedLoss = outputs.get(BertPretrainingLayer.SUMMED_LOSS).getDouble(0);

@@ -50,7 +50,7 @@ public final class MlmHead {
         SDVariable gathered = sd.mmul(select, sequence, false, false, false).reshape(-1, hidden); // [B·P, H]
         SDVariable h = Layers.gelu(sd, Layers.dense(gathered, p.w(), p.b()));
         h = Layers.layerNorm(sd, h, p.lnGain(), p.lnBias(), cfg.layerNormEps());
-        return sd.mmul(h, tokenTable, false, true, false).add(p.outputBias());               // [B·P, V]
+        return Layers.addBias(sd.mmul(h, tokenTable, false, true, false), p.outputBias());   // [B·P, V]
     }
 
     /** The weighted mean negative log-likelihood, Σ(w·nll)/(Σw + 1e-5). */

@@ -125,4 +125,87 @@ class LayersTest {
         Nd4j.getRandom().setSeed(7);
         assertEquals(a, sd.outputSingle(feed, dropped.name()));
     }
+
+    /**
+     * Central differences of loss = Σ out ⊙ weights (weights fixed and random, so every output element
+     * matters differently) against SameDiff's gradients, for every element of every variable in {@code sd}.
+     */
+    private static void assertGradientsMatchCentralDifferences(SameDiff sd, SDVariable out, long seed) {
+        INDArray weights = Nd4j.rand(D, out.eval().shape()).subi(0.5);
+        Nd4j.getRandom().setSeed(seed);
+        SDVariable loss = out.mul(sd.constant(weights)).sum();
+        sd.setLossVariables(loss);
+        Map<String, INDArray> grads = sd.calculateGradients(Map.of(), sd.variableMap().keySet().stream()
+                .filter(n -> sd.getVariable(n).getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE)
+                .toList());
+        double eps = 1e-6;
+        for (Map.Entry<String, INDArray> e : grads.entrySet()) {
+            INDArray param = sd.getVariable(e.getKey()).getArr();
+            for (long i = 0; i < param.length(); i++) {
+                double original = param.getDouble(i);
+                param.putScalar(i, original + eps);
+                double plus = sd.outputSingle(Map.of(), loss.name()).getDouble(0);
+                param.putScalar(i, original - eps);
+                double minus = sd.outputSingle(Map.of(), loss.name()).getDouble(0);
+                param.putScalar(i, original);
+                double numeric = (plus - minus) / (2 * eps);
+                double analytic = e.getValue().getDouble(i);
+                assertEquals(numeric, analytic, 1e-7 + 1e-6 * Math.abs(numeric), e.getKey() + "[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void layerNormGradientsMatchCentralDifferencesInDoublePrecision() {
+        for (int hidden : new int[] {5, 513}) {          // 513: the bias goes through the matrix-product path
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.var("x", Nd4j.rand(D, 3, hidden).muli(4).subi(2));
+            SDVariable gain = sd.var("gain", Nd4j.rand(D, hidden).addi(0.5));
+            SDVariable bias = sd.var("bias", Nd4j.rand(D, hidden).subi(0.5));
+            SDVariable out = Layers.layerNorm(sd, x, gain, bias, 1e-12);
+            double[][] expected = JavaReference.layerNorm(x.getArr().toDoubleMatrix(), gain.getArr().toDoubleVector(),
+                    bias.getArr().toDoubleVector(), 1e-12);
+            INDArray ours = out.eval();
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(expected[i], ours.getRow(i).toDoubleVector(), 1e-12);
+            }
+            assertGradientsMatchCentralDifferences(sd, out, hidden);
+        }
+    }
+
+    @Test
+    void addBiasIsTheBroadcastAddBitForBitAndItsGradientIsTheColumnSum() {
+        for (int width : new int[] {7, 600}) {           // below and above BIAS_AS_MATMUL_MIN_WIDTH
+            SameDiff sd = SameDiff.create();
+            INDArray yValue = Nd4j.rand(DataType.FLOAT, 37, width).subi(0.5);
+            INDArray bValue = Nd4j.rand(DataType.FLOAT, width).subi(0.5);
+            SDVariable y = sd.var("y", yValue);
+            SDVariable b = sd.var("b", bValue);
+            SDVariable out = Layers.addBias(y, b);
+            assertEquals(yValue.addRowVector(bValue), out.eval(), "width " + width);   // exactly equal, float
+
+            INDArray upstream = Nd4j.rand(DataType.FLOAT, 37, width);
+            sd.setLossVariables(out.mul(sd.constant(upstream)).sum());
+            INDArray db = sd.calculateGradients(Map.of(), "b").get("b");
+            double[] columnSums = new double[width];
+            for (int r = 0; r < 37; r++) {
+                for (int c = 0; c < width; c++) {
+                    columnSums[c] += upstream.getDouble(r, c);
+                }
+            }
+            assertArrayEquals(columnSums, db.toDoubleVector(), 1e-4, "width " + width);
+        }
+        assertTrue(Layers.BIAS_AS_MATMUL_MIN_WIDTH > 7 && Layers.BIAS_AS_MATMUL_MIN_WIDTH <= 600);
+    }
+
+    @Test
+    void denseGradientsMatchCentralDifferencesOnBothBiasPaths() {
+        for (int width : new int[] {3, 520}) {
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.var("x", Nd4j.rand(D, 4, 6).subi(0.5));
+            SDVariable w = sd.var("w", Nd4j.rand(D, 6, width).subi(0.5));
+            SDVariable b = sd.var("b", Nd4j.rand(D, width).subi(0.5));
+            assertGradientsMatchCentralDifferences(sd, Layers.dense(x, w, b), width);
+        }
+    }
 }
