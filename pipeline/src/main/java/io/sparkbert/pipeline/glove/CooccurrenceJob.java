@@ -20,6 +20,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -93,6 +94,44 @@ public final class CooccurrenceJob {
 
     public record Result(GloveVocabulary vocabulary, InputCounts input, long nonZeroPairs, double totalWeight,
                          long inVocabTokens, List<String> parquetParts) {
+        /**
+         * The run's report.json: the input paths as given, {@code listing} (what listing the inputs found:
+         * duplicates, skipped side files), the counts, the options and the time taken.
+         */
+        public Map<String, Object> report(List<String> paths, Map<String, Object> listing, Options options,
+                                          double seconds) {
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("input", paths);
+            report.put("files", input.files());
+            report.putAll(listing);
+            report.put("bytes", input.bytes());
+            report.put("lines", input.lines());
+            report.put("tokens", input.tokens());
+            report.put("in_vocab_tokens", inVocabTokens);
+            report.put("vocab_size", vocabulary.size());
+            report.put("non_zero_pairs", nonZeroPairs);
+            report.put("total_weight", totalWeight);
+            report.put("unk_tokens_skipped", input.unkTokensSkipped());
+            report.put("lines_with_invalid_utf8", input.linesWithInvalidUtf8());
+            report.put("words_truncated_at_999_bytes", input.wordsTruncated());
+            report.put("window", options.window());
+            report.put("symmetric", options.symmetric());
+            report.put("distance_weighting", options.distanceWeighting());
+            report.put("min_count", options.minCount());
+            report.put("max_vocab", options.maxVocab());
+            report.put("tokens_mode", options.tokens().name().toLowerCase(java.util.Locale.ROOT));
+            report.put("seconds", seconds);
+            report.put("tokens_per_sec", input.tokens() / seconds);
+            return report;
+        }
+
+        /** The one-line summary the command prints. */
+        public String summary(double seconds) {
+            return String.format(java.util.Locale.ROOT, "%,d tokens in %,d lines, vocabulary of %,d, %,d non-zero "
+                            + "pairs, total weight %.1f, %.1f s, %,.0f tokens/s, %,.0f pairs/s", input.tokens(),
+                    input.lines(), vocabulary.size(), nonZeroPairs, totalWeight, seconds, input.tokens() / seconds,
+                    nonZeroPairs / seconds);
+        }
     }
 
     /** What one output range wrote. */
