@@ -1,5 +1,7 @@
 package io.sparkbert.jobs;
 
+import io.sparkbert.jobs.bench.ChildRun;
+
 import io.sparkbert.pipeline.util.LocalFiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -134,10 +136,10 @@ final class BenchCluster implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "bench cluster: %d workers x 1 core (master %s), %d rounds of %d steps, "
                     + "batch %d per worker; log %s%n", w, master, rounds, averagingFrequency, batchSizePerWorker, log);
             ExecutorWatcher executors = new ExecutorWatcher(cluster);
-            BenchCommand.Cooccur.Run run;
+            ChildRun run;
             executors.start();
             try {
-                run = BenchCommand.Cooccur.Run.of(command, null, log, List.of(), cluster.environment());
+                run = ChildRun.of(command, null, log, List.of(), cluster.environment());
             } finally {
                 executors.stop();
             }
@@ -170,7 +172,7 @@ final class BenchCluster implements Callable<Integer> {
         Path log = dir.resolve("run-1.log");
         System.out.printf(Locale.ROOT, "bench cluster: 1 worker (in the driver, 1 core), %d rounds of %d steps, "
                 + "batch %d; log %s%n", rounds, averagingFrequency, batchSizePerWorker, log);
-        BenchCommand.Cooccur.Run run = BenchCommand.Cooccur.Run.of(command, null, log);
+        ChildRun run = ChildRun.of(command, null, log);
         if (run.exitCode() != 0) {
             throw new SparkBert.UserError("pretrain failed (exit " + run.exitCode() + "), log: " + log);
         }
@@ -272,7 +274,7 @@ final class BenchCluster implements Callable<Integer> {
 
         private void poll() {
             for (ProcessHandle executor : cluster.executors(0)) {
-                long hwm = BenchCommand.Cooccur.Run.highWaterMark(
+                long hwm = ChildRun.highWaterMark(
                         Path.of("/proc", Long.toString(executor.pid()), "status")) >> 20;
                 synchronized (peakMb) {
                     peakMb.merge(executor.pid(), hwm, Math::max);

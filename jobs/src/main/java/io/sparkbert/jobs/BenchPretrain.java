@@ -1,5 +1,7 @@
 package io.sparkbert.jobs;
 
+import io.sparkbert.jobs.bench.ChildRun;
+
 import io.sparkbert.pipeline.util.LocalFiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -185,7 +187,7 @@ final class BenchPretrain implements Callable<Integer> {
                 "--averaging-frequency", Integer.toString(averagingFrequency), "--preset", preset, "--output",
                 out.toString(), "--overwrite", "--keep-checkpoints", "1"));
         command.addAll(schedule());
-        BenchCommand.Cooccur.Run run = BenchCommand.Cooccur.Run.of(command, null, dir.resolve("ours-" + c + ".log"));
+        ChildRun run = ChildRun.of(command, null, dir.resolve("ours-" + c + ".log"));
         if (run.exitCode() != 0) {
             throw new SparkBert.UserError("our pretrain failed (exit " + run.exitCode() + "), log: "
                     + dir.resolve("ours-" + c + ".log"));
@@ -209,7 +211,7 @@ final class BenchPretrain implements Callable<Integer> {
         command.addAll(List.of(PEER_MAIN, "--threads", Integer.toString(c), "--batch-size", Integer.toString(batchSize),
                 "--preset", preset, "--output", out.toString()));
         command.addAll(schedule());
-        BenchCommand.Cooccur.Run run = BenchCommand.Cooccur.Run.of(command, null, dir.resolve("peer-" + c + ".log"),
+        ChildRun run = ChildRun.of(command, null, dir.resolve("peer-" + c + ".log"),
                 PEER_ENV_REMOVED);
         if (run.exitCode() != 0) {
             throw new SparkBert.UserError("the peer failed (exit " + run.exitCode() + "), log: "

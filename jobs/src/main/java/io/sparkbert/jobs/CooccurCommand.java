@@ -5,11 +5,8 @@ import io.sparkbert.pipeline.glove.CooccurrenceJob;
 import io.sparkbert.pipeline.tokenizer.Vocab;
 import io.sparkbert.pipeline.util.AtomicDirectory;
 import io.sparkbert.pipeline.util.OutputLock;
-import io.sparkbert.pipeline.util.SparkProgressListener;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -108,15 +105,7 @@ final class CooccurCommand implements Callable<Integer> {
                 maxVocab, mode, !cased, partitions, shards, denseCells, mapSidePairs, reduceBytes);
         String target = VocabCommand.qualify(output);
         try (OutputLock lock = OutputLocks.acquire(target)) {
-            SparkSession spark = sparkOptions.start("cooccur", settings);
-            SparkProgressListener progress = new SparkProgressListener(5);
-            spark.sparkContext().addSparkListener(progress);
-            try {
-                return run(spark, options, target);
-            } finally {
-                spark.sparkContext().removeSparkListener(progress);
-                spark.stop();
-            }
+            return sparkOptions.run("cooccur", settings, true, spark -> run(spark, options, target));
         }
     }
 
@@ -140,35 +129,10 @@ final class CooccurCommand implements Callable<Integer> {
         try {
             result = CooccurrenceJob.run(spark, files, wordPieces, options, staging.toString());
             double seconds = (System.nanoTime() - start) / 1e9;
-            Map<String, Object> report = new LinkedHashMap<>();
-            report.put("input", paths);
-            report.put("files", result.input().files());
-            report.putAll(listing.toReport());
-            report.put("bytes", result.input().bytes());
-            report.put("lines", result.input().lines());
-            report.put("tokens", result.input().tokens());
-            report.put("in_vocab_tokens", result.inVocabTokens());
-            report.put("vocab_size", result.vocabulary().size());
-            report.put("non_zero_pairs", result.nonZeroPairs());
-            report.put("total_weight", result.totalWeight());
-            report.put("unk_tokens_skipped", result.input().unkTokensSkipped());
-            report.put("lines_with_invalid_utf8", result.input().linesWithInvalidUtf8());
-            report.put("words_truncated_at_999_bytes", result.input().wordsTruncated());
-            report.put("window", options.window());
-            report.put("symmetric", options.symmetric());
-            report.put("distance_weighting", options.distanceWeighting());
-            report.put("min_count", options.minCount());
-            report.put("max_vocab", options.maxVocab());
-            report.put("tokens_mode", options.tokens().name().toLowerCase(Locale.ROOT));
-            report.put("seconds", seconds);
-            report.put("tokens_per_sec", result.input().tokens() / seconds);
-            Reports.write(new Path(staging, "report.json").toString(), report, false, hadoop);
+            Reports.write(new Path(staging, "report.json").toString(),
+                    result.report(paths, listing.toReport(), options, seconds), false, hadoop);
             directory.commit(staging, overwrite);
-            System.err.printf(Locale.ROOT, "cooccur: %,d tokens in %,d lines, vocabulary of %,d, %,d non-zero pairs, "
-                            + "total weight %.1f, %.1f s, %,.0f tokens/s, %,.0f pairs/s -> %s%n",
-                    result.input().tokens(), result.input().lines(), result.vocabulary().size(), result.nonZeroPairs(),
-                    result.totalWeight(), seconds, result.input().tokens() / seconds,
-                    result.nonZeroPairs() / seconds, target);
+            System.err.println("cooccur: " + result.summary(seconds) + " -> " + target);
             return 0;
         } catch (Exception e) {
             directory.abandon(staging);

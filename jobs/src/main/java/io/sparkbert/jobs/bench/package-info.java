@@ -14,5 +14,8 @@
  * </ul>
  *
  * TorchBertTest proves model and optimizer equal to ours (same losses, same parameters after three steps).
+ *
+ * <p>Shared by the benchmarks: {@link io.sparkbert.jobs.bench.ChildRun} (a child process's wall time and peak
+ * resident memory) and {@link io.sparkbert.jobs.bench.GloveRecords} (GloVe co-occurrence files compared).
  */
 package io.sparkbert.jobs.bench;

@@ -20,6 +20,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -41,16 +42,18 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.SerializableConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
- * GloVe's vocab_count + cooccur on Spark (docs/design.md §4). Two passes over the corpus, one shuffle:
+ * GloVe's vocab_count + cooccur on Spark (docs/design.md §4). The corpus is read and split into words
+ * once ({@link TokenizedSplit}, cached in memory between the passes); two passes over it, one shuffle:
  * <ol>
- *   <li>word counts: each task counts its words in a byte-keyed table ({@link WordTable}), the counts
- *       are reduced on the cluster, only the vocabulary reaches the driver;</li>
+ *   <li>word counts: each split's words were counted in a byte-keyed table ({@link WordTable}) as it was
+ *       read, the counts are reduced on the cluster, only the vocabulary reaches the driver;</li>
  *   <li>co-occurrences: each task sums its pairs in {@link MapSidePairs} (cooccur.c's dense table of
  *       frequent pairs, plus a bounded buffer that is sorted, combined and handed on when full) and sends
  *       sorted, encoded chunks of partial sums to ranges of word1 (ranges balanced by the words' counts,
@@ -91,6 +94,44 @@ public final class CooccurrenceJob {
 
     public record Result(GloveVocabulary vocabulary, InputCounts input, long nonZeroPairs, double totalWeight,
                          long inVocabTokens, List<String> parquetParts) {
+        /**
+         * The run's report.json: the input paths as given, {@code listing} (what listing the inputs found:
+         * duplicates, skipped side files), the counts, the options and the time taken.
+         */
+        public Map<String, Object> report(List<String> paths, Map<String, Object> listing, Options options,
+                                          double seconds) {
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("input", paths);
+            report.put("files", input.files());
+            report.putAll(listing);
+            report.put("bytes", input.bytes());
+            report.put("lines", input.lines());
+            report.put("tokens", input.tokens());
+            report.put("in_vocab_tokens", inVocabTokens);
+            report.put("vocab_size", vocabulary.size());
+            report.put("non_zero_pairs", nonZeroPairs);
+            report.put("total_weight", totalWeight);
+            report.put("unk_tokens_skipped", input.unkTokensSkipped());
+            report.put("lines_with_invalid_utf8", input.linesWithInvalidUtf8());
+            report.put("words_truncated_at_999_bytes", input.wordsTruncated());
+            report.put("window", options.window());
+            report.put("symmetric", options.symmetric());
+            report.put("distance_weighting", options.distanceWeighting());
+            report.put("min_count", options.minCount());
+            report.put("max_vocab", options.maxVocab());
+            report.put("tokens_mode", options.tokens().name().toLowerCase(java.util.Locale.ROOT));
+            report.put("seconds", seconds);
+            report.put("tokens_per_sec", input.tokens() / seconds);
+            return report;
+        }
+
+        /** The one-line summary the command prints. */
+        public String summary(double seconds) {
+            return String.format(java.util.Locale.ROOT, "%,d tokens in %,d lines, vocabulary of %,d, %,d non-zero "
+                            + "pairs, total weight %.1f, %.1f s, %,.0f tokens/s, %,.0f pairs/s", input.tokens(),
+                    input.lines(), vocabulary.size(), nonZeroPairs, totalWeight, seconds, input.tokens() / seconds,
+                    nonZeroPairs / seconds);
+        }
     }
 
     /** What one output range wrote. */
@@ -132,13 +173,25 @@ public final class CooccurrenceJob {
         }
         BertTokenizer tokenizer = wordPieces == null ? null : new BertTokenizer(wordPieces, options.uncased());
         Broadcast<LineWords> splitter = sc.broadcast(new LineWords(options.tokens(), tokenizer));
+        // read and split into words once: the vocabulary pass fills the cache, the pair pass reads it
+        JavaRDD<TokenizedSplit> splits = lines.mapPartitions(part -> List.of(TokenizedSplit.read(part,
+                splitter.value())).iterator()).persist(StorageLevel.MEMORY_ONLY());
+        try {
+            return run(sc, splits, files, options, dir, started);
+        } finally {
+            splits.unpersist(false);
+            splitter.unpersist(false);
+        }
+    }
+
+    private static Result run(JavaSparkContext sc, JavaRDD<TokenizedSplit> splits, List<FileStatus> files,
+                              Options options, String dir, long started) throws IOException {
 
         // pass 1: vocabulary
         // (each task's counts travel as one encoded blob per reducer, not as a record per word)
         long minCount = options.minCount();
         int reducers = sc.defaultParallelism();
-        List<Tuple2<String, Long>> counted = lines.mapPartitionsToPair(part -> countWords(part, splitter.value(),
-                        reducers))
+        List<Tuple2<String, Long>> counted = splits.mapPartitionsToPair(part -> countWords(part, reducers))
                 .partitionBy(new HashPartitioner(reducers))
                 .mapPartitions(blobs -> sumWordCounts(blobs, minCount))
                 .collect();
@@ -177,9 +230,8 @@ public final class CooccurrenceJob {
         long denseCells = options.denseCells();
         int mapSidePairs = options.mapSidePairs();
         long reduceBytes = options.reduceBytes();
-        JavaPairRDD<Integer, byte[]> chunks = lines.mapPartitionsToPair(part -> new PairChunks(part,
-                splitter.value(), WordTable.of(vocabWords.value()), window, vocabSize, rangeUpper, denseCells,
-                mapSidePairs));
+        JavaPairRDD<Integer, byte[]> chunks = splits.mapPartitionsToPair(part -> new PairChunks(part.next(),
+                WordTable.of(vocabWords.value()), vocabSize, window, rangeUpper, denseCells, mapSidePairs));
         int w2Bits = PairRuns.idBits(vocabSize);
         double scale = window.scale();
         String binParts = new Path(dir, "_bin").toString();
@@ -274,38 +326,18 @@ public final class CooccurrenceJob {
         }
     }
 
-    private static boolean isUnk(byte[] bytes, int offset, int length) {
+    static boolean isUnk(byte[] bytes, int offset, int length) {
         return length == UNK_BYTES.length
                 && java.util.Arrays.equals(bytes, offset, offset + length, UNK_BYTES, 0, length);
     }
 
     private static final String[] STATS = {" lines", " tokens", " unk", " invalid_utf8_lines", " truncated"};
 
-    /** A task's word counts and input statistics, as one blob per reducer (words split by their hash). */
-    private static Iterator<Tuple2<Integer, byte[]>> countWords(Iterator<Text> lines, LineWords splitter,
-                                                                int reducers) {
-        WordTable counts = new WordTable();
-        LenientUtf8Decoder decoder = new LenientUtf8Decoder();
-        IntList scratch = new IntList();
-        long[] stat = new long[STATS.length]; // lines, tokens, unk, invalid, truncated
-        GloveWords.WordVisitor visitor = (bytes, offset, length) -> {
-            if (isUnk(bytes, offset, length)) {
-                stat[2]++;
-                return;
-            }
-            if (length == GloveWords.MAX_WORD_BYTES) {
-                stat[4]++;
-            }
-            stat[1]++;
-            counts.add(bytes, offset, length, 1);
-        };
-        while (lines.hasNext()) {
-            Text line = lines.next();
-            stat[0]++;
-            if (!splitter.words(line, visitor, decoder, scratch, true)) {
-                stat[3]++;
-            }
-        }
+    /** A split's word counts and input statistics, as one blob per reducer (words split by their hash). */
+    private static Iterator<Tuple2<Integer, byte[]>> countWords(Iterator<TokenizedSplit> splits, int reducers) {
+        TokenizedSplit split = splits.next();
+        WordTable counts = split.words();
+        long[] stat = split.stats(); // lines, tokens, unk, invalid, truncated
         WordBlob[] blobs = new WordBlob[reducers];
         for (int r = 0; r < reducers; r++) {
             blobs[r] = new WordBlob();
@@ -413,53 +445,38 @@ public final class CooccurrenceJob {
         return (long) (Runtime.getRuntime().maxMemory() * HEAP_SHARE / taskSlots());
     }
 
-    /** Lines in, sorted chunks of partial pair sums out, keyed by output range. */
+    /** A tokenized split in, sorted chunks of partial pair sums out, keyed by output range. */
     private static final class PairChunks implements Iterator<Tuple2<Integer, byte[]>> {
-        private final Iterator<Text> lines;
-        private final LineWords splitter;
-        private final WordTable ids;
+        private final TokenizedSplit split;
+        private final int[] ids;
         private final CooccurrenceWindow window;
         private final MapSidePairs counts;
-        private final LenientUtf8Decoder decoder = new LenientUtf8Decoder();
-        private final IntList scratch = new IntList();
         private final ArrayDeque<MapSidePairs.Chunk> pending = new ArrayDeque<>();
-        private final GloveWords.WordVisitor visitor;
-        private int[] lineIds = new int[256];
-        private int n;
+        private int[] scratch = new int[256];
+        private int line;
         private boolean finished;
 
-        PairChunks(Iterator<Text> lines, LineWords splitter, WordTable ids, CooccurrenceWindow window, int vocabSize,
+        PairChunks(TokenizedSplit split, WordTable vocabulary, int vocabSize, CooccurrenceWindow window,
                    int[] rangeUpper, long denseCells, int mapSidePairs) {
-            this.lines = lines;
-            this.splitter = splitter;
-            this.ids = ids;
+            this.split = split;
+            this.ids = split.toIds(vocabulary);
             this.window = window;
             long budget = taskBudget();
             // a third of the budget for the dense table, the rest for the buffer (32 bytes an increment)
             long cells = Math.max(vocabSize, Math.min(denseCells, budget / 3 / 4));
             int buffer = (int) Math.max(1024, Math.min(mapSidePairs, (budget - cells * 4) / 32));
             this.counts = new MapSidePairs(vocabSize, window.symmetric(), cells, buffer, rangeUpper, pending::add);
-            this.visitor = (bytes, offset, length) -> {
-                int index = this.ids.find(bytes, offset, length);
-                if (index >= 0) { // out-of-vocabulary words take no position
-                    if (n == lineIds.length) {
-                        lineIds = java.util.Arrays.copyOf(lineIds, n * 2);
-                    }
-                    lineIds[n++] = index + 1;
-                }
-            };
         }
 
         private void fill() {
             while (pending.isEmpty() && !finished) {
-                if (!lines.hasNext()) {
+                if (line == split.lines()) {
                     counts.finish();
                     finished = true;
                     return;
                 }
-                n = 0;
-                splitter.words(lines.next(), visitor, decoder, scratch, false);
-                window.countOneWay(lineIds, n, counts); // counts mirrors symmetric pairs itself
+                // counts mirrors symmetric pairs itself
+                scratch = split.countLine(line++, ids, window, counts, scratch);
             }
         }
 

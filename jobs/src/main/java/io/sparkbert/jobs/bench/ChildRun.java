@@ -1,0 +1,52 @@
+package io.sparkbert.jobs.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** A finished child process: exit code, wall seconds, peak resident memory (VmHWM, polled). */
+public record ChildRun(int exitCode, double seconds, long peakBytes) {
+    public static ChildRun of(List<String> command, Path stdin, Path stdout) throws Exception {
+        return of(command, stdin, stdout, List.of());
+    }
+
+    /** Runs {@code command} without the environment variables {@code unset}. */
+    public static ChildRun of(List<String> command, Path stdin, Path stdout, List<String> unset) throws Exception {
+        return of(command, stdin, stdout, unset, Map.of());
+    }
+
+    /** Runs {@code command} without the environment variables {@code unset} and with {@code set}. */
+    public static ChildRun of(List<String> command, Path stdin, Path stdout, List<String> unset, Map<String, String> set)
+            throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(stdin == null);
+        unset.forEach(builder.environment()::remove);
+        builder.environment().putAll(set);
+        if (stdin != null) {
+            builder.redirectInput(stdin.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+        }
+        builder.redirectOutput(stdout.toFile());
+        long start = System.nanoTime();
+        Process process = builder.start();
+        Path status = Path.of("/proc", Long.toString(process.pid()), "status");
+        long peak = 0;
+        while (!process.waitFor(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            peak = Math.max(peak, highWaterMark(status));
+        }
+        return new ChildRun(process.exitValue(), (System.nanoTime() - start) / 1e9, peak);
+    }
+
+    public static long highWaterMark(Path status) {
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) << 10;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone, or not Linux
+        }
+        return 0;
+    }
+}
