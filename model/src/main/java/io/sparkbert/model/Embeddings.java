@@ -37,6 +37,16 @@ public final class Embeddings {
     /** The parameters of the embedding layer. */
     public record Params(SDVariable tokenTable, SDVariable segmentTable, SDVariable positionTable,
                          SDVariable lnGain, SDVariable lnBias) {
+
+        /** Requires tables [V, H], [types, H], [max positions, H] and LayerNorm [H] for {@code cfg}. */
+        void requireShapes(BertConfig cfg) {
+            long h = cfg.hiddenSize();
+            Shapes.require(tokenTable, "the token table [V, H]", cfg.vocabSize(), h);
+            Shapes.require(segmentTable, "the segment table [types, H]", cfg.typeVocabSize(), h);
+            Shapes.require(positionTable, "the position table [max positions, H]", cfg.maxPositionEmbeddings(), h);
+            Shapes.require(lnGain, "the LayerNorm gain [H]", h);
+            Shapes.require(lnBias, "the LayerNorm bias [H]", h);
+        }
     }
 
     /** The token ids of the lookup, [B·S] INT (an output, for {@link #addLookupGradient}). */
@@ -66,6 +76,9 @@ public final class Embeddings {
             throw new IllegalArgumentException("sequence length " + seqLen + " > max positions "
                     + cfg.maxPositionEmbeddings());
         }
+        p.requireShapes(cfg);
+        Shapes.require(inputIds, "input_ids [B, S]", Shapes.ANY, seqLen);
+        Shapes.require(tokenTypeIds, "token_type_ids [B, S]", Shapes.ANY, seqLen);
         int hidden = cfg.hiddenSize();
         SDVariable ids = sd.identity(TOKEN_IDS, inputIds.castTo(DataType.INT).reshape(-1));  // [B·S]
         SDVariable types = tokenTypeIds.castTo(DataType.INT).reshape(-1);                   // [B·S]

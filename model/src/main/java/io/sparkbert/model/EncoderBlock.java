@@ -28,6 +28,18 @@ public final class EncoderBlock {
                          SDVariable ln1Gain, SDVariable ln1Bias,
                          SDVariable w1, SDVariable b1, SDVariable w2, SDVariable b2,
                          SDVariable ln2Gain, SDVariable ln2Bias) {
+
+        /** Requires the shapes of the class comment for {@code cfg} (the attention checks its own). */
+        void requireShapes(BertConfig cfg) {
+            long h = cfg.hiddenSize();
+            long i = cfg.intermediateSize();
+            for (SDVariable v : new SDVariable[] {ln1Gain, ln1Bias, b2, ln2Gain, ln2Bias}) {
+                Shapes.require(v, "a LayerNorm gain or bias, or b2 [H]", h);
+            }
+            Shapes.require(w1, "w1 [H, I]", h, i);
+            Shapes.require(b1, "b1 [I]", i);
+            Shapes.require(w2, "w2 [I, H]", i, h);
+        }
     }
 
     private EncoderBlock() {
@@ -63,6 +75,8 @@ public final class EncoderBlock {
         int hidden = cfg.hiddenSize();
         double hiddenDrop = training ? cfg.hiddenDropoutProb() : 0.0;
         double probsDrop = training ? cfg.attentionProbsDropoutProb() : 0.0;
+        p.requireShapes(cfg);
+        Shapes.require(x, "block input x [B, S, H]", Shapes.ANY, seqLen, hidden);
 
         SDVariable x2d = x.reshape(-1, hidden);                                          // [B·S, H]
         SDVariable attn = SelfAttention.apply(sd, x, mask, p.attention(), cfg.numAttentionHeads(), seqLen,

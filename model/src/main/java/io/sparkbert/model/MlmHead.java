@@ -27,6 +27,16 @@ public final class MlmHead {
 
     /** Transform dense + LayerNorm, and the decoder's own output bias [V]. */
     public record Params(SDVariable w, SDVariable b, SDVariable lnGain, SDVariable lnBias, SDVariable outputBias) {
+
+        /** Requires the transform [H, H] + [H], LayerNorm [H] and the output bias [V] for {@code cfg}. */
+        void requireShapes(BertConfig cfg) {
+            long h = cfg.hiddenSize();
+            Shapes.require(w, "the MLM transform weight [H, H]", h, h);
+            for (SDVariable v : new SDVariable[] {b, lnGain, lnBias}) {
+                Shapes.require(v, "the MLM transform bias or LayerNorm [H]", h);
+            }
+            Shapes.require(outputBias, "the MLM output bias [V]", cfg.vocabSize());
+        }
     }
 
     private MlmHead() {
@@ -46,6 +56,9 @@ public final class MlmHead {
     public static SDVariable logits(SameDiff sd, SDVariable sequence, SDVariable positions, SDVariable tokenTable,
                                     Params p, BertConfig cfg, int seqLen) {
         int hidden = cfg.hiddenSize();
+        p.requireShapes(cfg);
+        Shapes.require(tokenTable, "the tied decoder (token table) [V, H]", cfg.vocabSize(), hidden);
+        Shapes.require(positions, "masked_lm_positions [B, P]", Shapes.ANY, Shapes.ANY);
         SDVariable select = sd.oneHot(positions.castTo(DataType.INT), seqLen, -1, 1.0, 0.0, sequence.dataType());
         SDVariable gathered = sd.mmul(select, sequence, false, false, false).reshape(-1, hidden); // [B·P, H]
         SDVariable h = Layers.gelu(sd, Layers.dense(gathered, p.w(), p.b()));

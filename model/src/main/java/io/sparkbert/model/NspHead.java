@@ -22,6 +22,15 @@ public final class NspHead {
 
     /** Pooler dense and the 2-way classifier. */
     public record Params(SDVariable poolerW, SDVariable poolerB, SDVariable w, SDVariable b) {
+
+        /** Requires the pooler [H, H] + [H] and the classifier [H, 2] + [2]; H is the pooler's. */
+        void requireShapes() {
+            long h = poolerW.getShape() == null ? Shapes.ANY : poolerW.getShape()[0];
+            Shapes.require(poolerW, "the pooler weight [H, H]", h, h);
+            Shapes.require(poolerB, "the pooler bias [H]", h);
+            Shapes.require(w, "the NSP classifier weight [H, 2]", h, 2);
+            Shapes.require(b, "the NSP classifier bias [2]", 2);
+        }
     }
 
     private NspHead() {
@@ -39,6 +48,7 @@ public final class NspHead {
 
     /** Logits [B, 2]. */
     public static SDVariable logits(SameDiff sd, SDVariable sequence, Params p) {
+        p.requireShapes();
         SDVariable cls = sequence.get(SDIndex.all(), SDIndex.point(0), SDIndex.all());        // [B, H]
         SDVariable pooled = sd.math().tanh(Layers.dense(cls, p.poolerW(), p.poolerB()));
         return Layers.dense(pooled, p.w(), p.b());

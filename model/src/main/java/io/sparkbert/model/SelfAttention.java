@@ -47,6 +47,16 @@ public final class SelfAttention {
     /** The eight parameters of one attention: weights [H, H] (x·W convention), biases [H]. */
     public record Params(SDVariable wq, SDVariable bq, SDVariable wk, SDVariable bk,
                          SDVariable wv, SDVariable bv, SDVariable wo, SDVariable bo) {
+
+        /** Requires weights [H, H] and biases [H]. */
+        void requireShapes(long hidden) {
+            for (SDVariable w : new SDVariable[] {wq, wk, wv, wo}) {
+                Shapes.require(w, "an attention weight [H, H]", hidden, hidden);
+            }
+            for (SDVariable b : new SDVariable[] {bq, bk, bv, bo}) {
+                Shapes.require(b, "an attention bias [H]", hidden);
+            }
+        }
     }
 
     private SelfAttention() {
@@ -87,6 +97,11 @@ public final class SelfAttention {
             throw new IllegalArgumentException("hidden " + hidden + " not divisible by heads " + numHeads);
         }
         long dk = hidden / numHeads;
+        p.requireShapes(hidden);
+        Shapes.require(x, "attention input x [B, S, H]", Shapes.ANY, seqLen, hidden);
+        if (mask != null) {
+            Shapes.require(mask, "attention mask [B, S]", Shapes.ANY, seqLen);
+        }
 
         SDVariable x2d = x.reshape(-1, hidden);                                 // [B·S, H]
         SDVariable q = splitHeads(Layers.dense(x2d, p.wq(), p.bq()), seqLen, numHeads, dk); // [B, A, S, dk]
