@@ -7,7 +7,6 @@ import io.sparkbert.pipeline.glove.GloveOutput;
 import io.sparkbert.pipeline.glove.GloveTrainer;
 import io.sparkbert.pipeline.util.AtomicOutput;
 import io.sparkbert.pipeline.util.OutputLock;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -120,31 +119,13 @@ final class GloveCommand implements Callable<Integer> {
         GloveOutput.writeText(target, vocab, model, overwrite, hadoop);
         GloveOutput.writeBinary(binaryTarget, model, overwrite, hadoop);
         double seconds = (System.nanoTime() - start) / 1e9;
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("output", target);
-        report.put("binary", binaryTarget);
-        report.put("input", input);
-        report.put("vocab_size", vocab.size());
-        report.put("cooccurrences", result.entries());
-        report.put("dim", glove.dim());
-        report.put("iterations", glove.iterations());
-        report.put("x_max", glove.xMax());
-        report.put("alpha", glove.alpha());
-        report.put("eta", glove.eta());
-        report.put("grad_clip", glove.gradClip());
-        report.put("seed", glove.seed());
-        report.put("partitions", result.partitions());
-        report.put("cost_per_iteration", result.costs());
-        report.put("skipped_per_iteration", result.skipped());
-        report.put("model_bytes", modelBytes);
-        report.put("seconds", seconds);
+        Map<String, Object> report = result.report(glove, target, binaryTarget, input, vocab.size(), seconds);
         Reports.write(reportTarget, report, overwrite, hadoop);
-        double finalCost = result.costs().isEmpty() ? Double.NaN : result.costs().get(result.costs().size() - 1);
         System.err.printf(Locale.ROOT,
                 "glove: %,d vectors of %d dimensions from %,d co-occurrences, %d iterations on %d partitions, "
                         + "final cost %s, in %.1f s -> %s (+ .bin)%n",
                 vocab.size(), glove.dim(), result.entries(), glove.iterations(), result.partitions(),
-                GloveOutput.formatLf(finalCost), seconds, target);
+                GloveOutput.formatLf(result.finalCost()), seconds, target);
         return 0;
     }
 }

@@ -5,14 +5,13 @@ import io.sparkbert.pipeline.tokenizer.Vocab;
 import io.sparkbert.pipeline.util.AtomicOutput;
 import io.sparkbert.pipeline.util.OutputLock;
 import io.sparkbert.pipeline.vocab.CorpusWordCounts;
+import io.sparkbert.pipeline.vocab.VocabRun;
 import io.sparkbert.pipeline.vocab.WordPieceTrainer;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
@@ -98,37 +97,11 @@ final class VocabCommand implements Callable<Integer> {
                 vocab.write(writer);
                 writer.flush();
             });
-            CorpusWordCounts.Coverage coverage = counts.coverage(vocab);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            Map<String, Object> report = new LinkedHashMap<>();
-            report.put("output", target);
-            report.put("vocab_size", vocab.size());
-            report.put("vocab_sha256", vocab.sha256());
-            report.put("requested_size", size);
-            report.put("min_count", minCount);
-            report.put("cased", cased);
-            report.put("input", paths);
-            report.put("files", stats.files());
-            report.putAll(counts.listing().toReport());
-            report.put("not_text_files_skipped", counts.notTextFilesSkipped());
-            report.put("bytes", stats.bytes());
-            report.put("lines", stats.lines());
-            report.put("words", stats.words());
-            report.put("distinct_words", stats.distinctWords());
-            report.put("words_used_for_merges", frequent.size());
-            report.put("invalid_utf8_sequences_replaced", stats.invalidUtf8Sequences());
-            report.put("alphabet_size", result.alphabetSize());
-            report.put("alphabet_exceeded_size", result.alphabetExceededSize());
-            report.put("merges", result.merges());
-            report.put("corpus_wordpieces_per_word", coverage.wordPiecesPerWord());
-            report.put("corpus_unknown_rate", coverage.unknownRate());
-            report.put("seconds", seconds);
-            Reports.write(reportTarget, report, overwrite, hadoop);
-            System.err.printf(Locale.ROOT,
-                    "vocab: %,d tokens (alphabet %,d characters, %,d merges) from %,d words (%,d distinct) in %.1f s; "
-                            + "on this corpus %.3f wordpieces/word, %.3f%% [UNK] -> %s%n",
-                    vocab.size(), result.alphabetSize(), result.merges(), stats.words(), stats.distinctWords(),
-                    seconds, coverage.wordPiecesPerWord(), 100 * coverage.unknownRate(), target);
+            VocabRun run = new VocabRun(target, paths, vocab, size, minCount, cased, stats, counts.listing(),
+                    counts.notTextFilesSkipped(), frequent.size(), result, counts.coverage(vocab),
+                    (System.nanoTime() - start) / 1e9);
+            Reports.write(reportTarget, run.report(), overwrite, hadoop);
+            System.err.println(run.summary());
             return 0;
         }
     }

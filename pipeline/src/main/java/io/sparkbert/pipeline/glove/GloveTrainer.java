@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.HashPartitioner;
@@ -104,6 +106,38 @@ public final class GloveTrainer {
      * @param skipped entries skipped per iteration because diff was NaN or infinite (as glove.c does)
      */
     public record Result(GloveModel model, List<Double> costs, List<Long> skipped, long entries, int partitions) {
+
+        /** The cost after the last iteration, NaN when none ran. */
+        public double finalCost() {
+            return costs.isEmpty() ? Double.NaN : costs.get(costs.size() - 1);
+        }
+
+        /**
+         * The run's report (the {@code glove} command writes it as JSON next to the vectors): where the vectors
+         * went and came from, the configuration, and the cost and skipped entries of every iteration.
+         */
+        public Map<String, Object> report(GloveConfig config, String vectors, String binary, String input,
+                                          int vocabSize, double seconds) {
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("output", vectors);
+            report.put("binary", binary);
+            report.put("input", input);
+            report.put("vocab_size", vocabSize);
+            report.put("cooccurrences", entries);
+            report.put("dim", config.dim());
+            report.put("iterations", config.iterations());
+            report.put("x_max", config.xMax());
+            report.put("alpha", config.alpha());
+            report.put("eta", config.eta());
+            report.put("grad_clip", config.gradClip());
+            report.put("seed", config.seed());
+            report.put("partitions", partitions);
+            report.put("cost_per_iteration", costs);
+            report.put("skipped_per_iteration", skipped);
+            report.put("model_bytes", GloveModel.bytesNeeded(vocabSize, config.dim()));
+            report.put("seconds", seconds);
+            return report;
+        }
     }
 
     /**

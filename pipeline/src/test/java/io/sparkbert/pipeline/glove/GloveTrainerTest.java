@@ -167,6 +167,19 @@ class GloveTrainerTest {
         for (long skipped : result.skipped()) {
             assertEquals(0, skipped);
         }
+        assertEquals(result.costs().get(ITERATIONS - 1), result.finalCost());
+        Map<String, Object> report = result.report(config(7, 2), "vectors.txt", "vectors.bin", "pairs", vocab.size(),
+                1.5);
+        assertEquals(result.costs(), report.get("cost_per_iteration"));
+        assertEquals(result.skipped(), report.get("skipped_per_iteration"));
+        assertEquals(DIM, report.get("dim"));
+        assertEquals(7L, report.get("seed"));
+        assertEquals((long) entryList.size(), report.get("cooccurrences"));
+        // W and its AdaGrad sums: 2V rows of (d + 1) doubles each, twice
+        assertEquals(2L * 2 * vocab.size() * (DIM + 1) * Double.BYTES, report.get("model_bytes"));
+        assertEquals(List.of("output", "binary", "input", "vocab_size", "cooccurrences", "dim", "iterations", "x_max",
+                "alpha", "eta", "grad_clip", "seed", "partitions", "cost_per_iteration", "skipped_per_iteration",
+                "model_bytes", "seconds"), List.copyOf(report.keySet()));
 
         List<double[]> vectors = new ArrayList<>();
         for (int id = 1; id <= vocab.size(); id++) {
