@@ -1,15 +1,14 @@
 package io.sparkbert.jobs;
 
 import io.sparkbert.jobs.bench.ChildRun;
+import io.sparkbert.jobs.bench.ExecutorRssWatcher;
+import io.sparkbert.jobs.bench.RoundTimes;
 
 import io.sparkbert.pipeline.util.LocalFiles;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sparkbert.jobs.bench.Median;
 import io.sparkbert.model.train.RunDirectory;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -128,36 +126,36 @@ final class BenchCluster implements Callable<Integer> {
                 120_000));
         try {
             String master = cluster.status().orElseThrow().state().masterUrl();
-            List<String> command = driver(false);
+            List<String> command = ChildRun.javaCommand(0, null, SparkBert.class.getName());
             command.addAll(pretrain(dir.resolve("run-" + w), w));
             command.addAll(List.of("--master", master, "--spark-conf", "spark.executor.memory=" + executorMemory,
                     "--spark-conf", "spark.executor.memoryOverhead=" + executorOverhead));
             Path log = dir.resolve("run-" + w + ".log");
             System.out.printf(Locale.ROOT, "bench cluster: %d workers x 1 core (master %s), %d rounds of %d steps, "
                     + "batch %d per worker; log %s%n", w, master, rounds, averagingFrequency, batchSizePerWorker, log);
-            ExecutorWatcher executors = new ExecutorWatcher(cluster);
             ChildRun run;
-            executors.start();
-            try {
+            Map<Long, Long> executorPeakMb;
+            int executorDirs;
+            try (ExecutorRssWatcher executors = new ExecutorRssWatcher(() -> cluster.executors(0),
+                    cluster.stateDir().resolve("work"))) {
                 run = ChildRun.of(command, null, log, List.of(), cluster.environment());
-            } finally {
-                executors.stop();
+                executorPeakMb = executors.peakRssMb();
+                executorDirs = executors.executorDirectories();
             }
             if (run.exitCode() != 0) {
                 throw new SparkBert.UserError("pretrain on the cluster failed (exit " + run.exitCode() + "), log: " + log);
             }
             Map<String, Object> figures = report(dir.resolve("run-" + w), w, run.seconds());
             long lostLines = Files.readAllLines(log).stream().filter(l -> l.contains(" lost (")).count();
-            int executorDirs = executors.executorDirectories();
             System.out.printf(Locale.ROOT, "  executors: %d started for %d workers (%d lost); driver lines on lost "
                     + "executors: %d%n", executorDirs, w, executorDirs - w, lostLines);
-            executors.peakRssMb().forEach((pid, mb) -> System.out.printf(Locale.ROOT,
+            executorPeakMb.forEach((pid, mb) -> System.out.printf(Locale.ROOT,
                     "  executor pid %d: peak RSS %d MB (limit: heap %s + overhead %s)%n", pid, mb, executorMemory,
                     executorOverhead));
             System.out.printf(Locale.ROOT, "  driver: peak RSS %d MB%n", run.peakBytes() >> 20);
             figures.put("executors_started", executorDirs);
             figures.put("executors_lost", executorDirs - w);
-            figures.put("executor_peak_rss_mb", executors.peakRssMb().values());
+            figures.put("executor_peak_rss_mb", executorPeakMb.values());
             figures.put("driver_peak_rss_mb", run.peakBytes() >> 20);
             return figures;
         } finally {
@@ -166,7 +164,8 @@ final class BenchCluster implements Callable<Integer> {
     }
 
     private Map<String, Object> runInDriver(Path dir) throws Exception {
-        List<String> command = driver(true);
+        // pinned to one core: what pretrain --workers 1 on one core does
+        List<String> command = ChildRun.javaCommand(1, null, SparkBert.class.getName());
         command.addAll(pretrain(dir.resolve("run-1"), 1));
         command.addAll(List.of("--master", "local[1]"));
         Path log = dir.resolve("run-1.log");
@@ -182,18 +181,6 @@ final class BenchCluster implements Callable<Integer> {
         return figures;
     }
 
-    private List<String> driver(boolean pinToOneCore) {
-        List<String> command = new ArrayList<>();
-        if (pinToOneCore && Files.isExecutable(Path.of("/usr/bin/taskset"))) {
-            command.addAll(List.of("/usr/bin/taskset", "-c", "0"));
-        }
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> !a.startsWith("-agent") && !a.startsWith("-XX:StartFlight")).toList());
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkBert.class.getName()));
-        return command;
-    }
-
     private List<String> pretrain(Path out, int w) {
         return new ArrayList<>(List.of("pretrain", "--data", data, "--eval-data", evalData, "--output", out.toString(),
                 "--overwrite", "--preset", preset, "--workers", Integer.toString(w), "--batch-size-per-worker",
@@ -205,94 +192,8 @@ final class BenchCluster implements Callable<Integer> {
 
     /** Prints the per-round wall times of a finished run and returns its figures. */
     private Map<String, Object> report(Path run, int w, double commandSeconds) throws IOException {
-        List<JsonNode> steps = new RunDirectory(run).readMetrics().stream().filter(l -> l.has("loss")).toList();
-        List<Double> roundSeconds = new ArrayList<>();
-        double previous = 0;
-        StringBuilder line = new StringBuilder("  round seconds:");
-        for (int i = averagingFrequency - 1; i < steps.size(); i += averagingFrequency) {
-            double wall = steps.get(i).path("wall_sec").asDouble();
-            roundSeconds.add(wall - previous);
-            line.append(String.format(Locale.ROOT, " %.1f", wall - previous));
-            previous = wall;
-        }
-        System.out.println(line);
-        JsonNode last = steps.get(steps.size() - 1);
-        double median = Median.of(roundSeconds.stream().mapToDouble(Double::doubleValue).toArray());
-        double max = roundSeconds.stream().mapToDouble(Double::doubleValue).max().orElse(0);
-        // the first round includes the JIT's warm-up and the executors' graph building: reported, not judged
-        double maxAfterFirst = roundSeconds.stream().skip(1).mapToDouble(Double::doubleValue).max().orElse(0);
-        System.out.printf(Locale.ROOT, "  %d rounds: median %.2f s, max %.2f s (%.2fx median; after the first "
-                        + "round %.2fx); %.1f samples/s over the loop, %.1f inside steps (%.1f%% outside); command %.0f s%n",
-                roundSeconds.size(), median, max, max / median, maxAfterFirst / median,
-                last.path("samples_per_sec").asDouble(), last.path("step_samples_per_sec").asDouble(),
-                100 * (1 - last.path("samples_per_sec").asDouble() / last.path("step_samples_per_sec").asDouble()),
-                commandSeconds);
-        Map<String, Object> figures = new LinkedHashMap<>();
-        figures.put("workers", w);
-        figures.put("round_seconds", roundSeconds);
-        figures.put("median_round_seconds", median);
-        figures.put("max_round_seconds", max);
-        figures.put("max_over_median_after_first_round", maxAfterFirst / median);
-        figures.put("samples_per_sec", last.path("samples_per_sec").asDouble());
-        figures.put("step_samples_per_sec", last.path("step_samples_per_sec").asDouble());
-        figures.put("command_seconds", commandSeconds);
-        return figures;
-    }
-
-    /** Polls the peak resident memory of the executor JVMs working under a cluster's work directory. */
-    private static final class ExecutorWatcher {
-        private final LocalCluster cluster;
-        private final Path work;
-        private final Map<Long, Long> peakMb = new TreeMap<>();
-        private volatile boolean running = true;
-        private Thread thread;
-
-        ExecutorWatcher(LocalCluster cluster) {
-            this.cluster = cluster;
-            this.work = cluster.stateDir().resolve("work").toAbsolutePath();
-        }
-
-        void start() {
-            thread = new Thread(() -> {
-                while (running) {
-                    poll();
-                    try {
-                        Thread.sleep(500);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "bench-cluster-rss");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        void stop() throws InterruptedException {
-            running = false;
-            thread.join();
-        }
-
-        private void poll() {
-            for (ProcessHandle executor : cluster.executors(0)) {
-                long hwm = ChildRun.highWaterMark(
-                        Path.of("/proc", Long.toString(executor.pid()), "status")) >> 20;
-                synchronized (peakMb) {
-                    peakMb.merge(executor.pid(), hwm, Math::max);
-                }
-            }
-        }
-
-        Map<Long, Long> peakRssMb() {
-            synchronized (peakMb) {
-                return new TreeMap<>(peakMb);
-            }
-        }
-
-        /** Executor directories of every application (one per executor the cluster started). */
-        int executorDirectories() throws IOException {
-            try (Stream<Path> dirs = Files.walk(work, 3)) {
-                return (int) dirs.filter(p -> work.relativize(p).getNameCount() == 3 && Files.isDirectory(p)).count();
-            }
-        }
+        RoundTimes rounds = RoundTimes.of(new RunDirectory(run).readMetrics(), averagingFrequency);
+        System.out.println(rounds.describe(commandSeconds));
+        return rounds.figures(w, commandSeconds);
     }
 }

@@ -151,13 +151,8 @@ final class BenchCooccur implements Callable<Integer> {
 
     /** Our whole cooccur command in a child JVM with this JVM's flags (the launcher's). */
     private ChildRun runOurs(Path corpus, Path ours, Path work) throws Exception {
-        List<String> command = new ArrayList<>(List.of(javaExecutable()));
-        command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> !a.startsWith("-Xmx") && !a.startsWith("-agentlib") && !a.startsWith("-XX:StartFlight"))
-                .toList());
-        command.add("-Xmx" + driverMemory);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SparkBert.class.getName(),
-                "cooccur", "--master", master, "--input", corpus.toString(), "--output", ours.toString(),
+        List<String> command = ChildRun.javaCommand(0, driverMemory, SparkBert.class.getName());
+        command.addAll(List.of("cooccur", "--master", master, "--input", corpus.toString(), "--output", ours.toString(),
                 "--window", Integer.toString(window), "--min-count", "5"));
         ChildRun run = ChildRun.of(command, null, work.resolve("ours.log"));
         if (run.exitCode() != 0) {
@@ -185,9 +180,5 @@ final class BenchCooccur implements Callable<Integer> {
     private static void print(String who, ChildRun run, long tokens, long pairs) {
         System.out.printf(Locale.ROOT, "  %-46s %6.1f s wall, peak RSS %,6d MB, %,10.0f tokens/s, %,11.0f pairs/s%n",
                 who, run.seconds(), run.peakBytes() >> 20, tokens / run.seconds(), pairs / run.seconds());
-    }
-
-    private static String javaExecutable() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 }

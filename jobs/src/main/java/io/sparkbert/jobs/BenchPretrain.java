@@ -1,14 +1,13 @@
 package io.sparkbert.jobs;
 
 import io.sparkbert.jobs.bench.ChildRun;
+import io.sparkbert.jobs.bench.PretrainFigures;
 
 import io.sparkbert.pipeline.util.LocalFiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sparkbert.jobs.bench.Median;
 import io.sparkbert.model.train.RunDirectory;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -104,11 +103,6 @@ final class BenchPretrain implements Callable<Integer> {
     @Mixin
     ConfigOption config;
 
-    /** One run's figures. */
-    record Figures(double loopSamplesPerSecond, double stepSamplesPerSecond, double outsideShare,
-                   double commandSeconds, double commandSamplesPerSecond, long peakRssMb, double heldOutMlmAccuracy) {
-    }
-
     @Override
     public Integer call() throws Exception {
         if (runs < 1 || steps < 1 || batchSize < 1 || workers < 1 || batchSize % workers != 0
@@ -130,23 +124,23 @@ final class BenchPretrain implements Callable<Integer> {
                 batchSize, workers, batchSize / workers, averagingFrequency, learningRate, warmupSteps, evalEvery,
                 checkpointEvery, data, evalData);
         for (int c : cores) {
-            List<Figures> oursRuns = new ArrayList<>();
-            List<Figures> peerRuns = new ArrayList<>();
+            List<PretrainFigures> oursRuns = new ArrayList<>();
+            List<PretrainFigures> peerRuns = new ArrayList<>();
             for (int run = 1; run <= runs; run++) {
                 boolean oursFirst = run % 2 == 1;
                 for (int turn = 0; turn < 2; turn++) {
                     if ((turn == 0) == oursFirst) {
-                        Figures f = runOurs(dir, c);
+                        PretrainFigures f = runOurs(dir, c);
                         oursRuns.add(f);
-                        print("ours", c, run, f);
+                        System.out.println(f.line("ours", c, run));
                     } else {
-                        Figures f = runPeer(dir, c);
+                        PretrainFigures f = runPeer(dir, c);
                         peerRuns.add(f);
-                        print("peer", c, run, f);
+                        System.out.println(f.line("peer", c, run));
                     }
                 }
             }
-            summarize(c, oursRuns, peerRuns);
+            System.out.println(PretrainFigures.summary(c, oursRuns, peerRuns));
             results.put("cores_" + c, Map.of("ours", oursRuns, "peer", peerRuns));
         }
         if (json != null) {
@@ -158,20 +152,6 @@ final class BenchPretrain implements Callable<Integer> {
         return 0;
     }
 
-    private List<String> jvm(int c) {
-        List<String> command = new ArrayList<>();
-        if (Files.isExecutable(Path.of("/usr/bin/taskset")) && c <= Runtime.getRuntime().availableProcessors()) {
-            command.addAll(List.of("/usr/bin/taskset", "-c", c == 1 ? "0" : "0-" + (c - 1)));
-        }
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> !a.startsWith("-Xmx") && !a.startsWith("-agent") && !a.startsWith("-XX:StartFlight"))
-                .toList());
-        command.add("-Xmx" + driverMemory);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path")));
-        return command;
-    }
-
     private List<String> schedule() {
         return List.of("--steps", Integer.toString(steps), "--learning-rate", Double.toString(learningRate),
                 "--warmup-steps", Integer.toString(warmupSteps), "--eval-every", Integer.toString(evalEvery),
@@ -179,10 +159,10 @@ final class BenchPretrain implements Callable<Integer> {
                 Integer.toString(evalMaxSamples), "--eval-data", evalData, "--data", data);
     }
 
-    private Figures runOurs(Path dir, int c) throws Exception {
+    private PretrainFigures runOurs(Path dir, int c) throws Exception {
         Path out = dir.resolve("ours-" + c);
-        List<String> command = jvm(c);
-        command.addAll(List.of(SparkBert.class.getName(), "pretrain", "--master", "local[" + c + "]", "--workers",
+        List<String> command = ChildRun.javaCommand(c, driverMemory, SparkBert.class.getName());
+        command.addAll(List.of("pretrain", "--master", "local[" + c + "]", "--workers",
                 Integer.toString(workers), "--batch-size-per-worker", Integer.toString(batchSize / workers),
                 "--averaging-frequency", Integer.toString(averagingFrequency), "--preset", preset, "--output",
                 out.toString(), "--overwrite", "--keep-checkpoints", "1"));
@@ -198,17 +178,16 @@ final class BenchPretrain implements Callable<Integer> {
         double loop = lastStep.path("samples_per_sec").asDouble();
         double inSteps = lastStep.path("step_samples_per_sec").asDouble();
         long samples = (long) lastStep.path("step").asInt() * batchSize;
-        return new Figures(loop, inSteps, 1 - loop / inSteps, run.seconds(), samples / run.seconds(),
-                run.peakBytes() >> 20, lastEval.path("eval_mlm_accuracy").asDouble());
+        return PretrainFigures.of(loop, inSteps, run, samples, lastEval.path("eval_mlm_accuracy").asDouble());
     }
 
-    private Figures runPeer(Path dir, int c) throws Exception {
+    private PretrainFigures runPeer(Path dir, int c) throws Exception {
         Path out = dir.resolve("peer-" + c);
         if (Files.exists(out)) {
             LocalFiles.deleteRecursively(out);
         }
-        List<String> command = jvm(c);
-        command.addAll(List.of(PEER_MAIN, "--threads", Integer.toString(c), "--batch-size", Integer.toString(batchSize),
+        List<String> command = ChildRun.javaCommand(c, driverMemory, PEER_MAIN);
+        command.addAll(List.of("--threads", Integer.toString(c), "--batch-size", Integer.toString(batchSize),
                 "--preset", preset, "--output", out.toString()));
         command.addAll(schedule());
         ChildRun run = ChildRun.of(command, null, dir.resolve("peer-" + c + ".log"),
@@ -221,8 +200,7 @@ final class BenchPretrain implements Callable<Integer> {
         double samples = s.path("samples").asDouble();
         double loop = samples / s.path("train_loop_seconds").asDouble();
         double inSteps = samples / s.path("step_seconds_total").asDouble();
-        return new Figures(loop, inSteps, 1 - loop / inSteps, run.seconds(), samples / run.seconds(),
-                run.peakBytes() >> 20, s.path("eval_mlm_accuracy").asDouble(Double.NaN));
+        return PretrainFigures.of(loop, inSteps, run, (long) samples, s.path("eval_mlm_accuracy").asDouble(Double.NaN));
     }
 
     /**
@@ -231,32 +209,4 @@ final class BenchPretrain implements Callable<Integer> {
      */
     static final List<String> PEER_ENV_REMOVED = List.of("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_",
             "MALLOC_TOP_PAD_", "OMP_WAIT_POLICY");
-
-    private static void print(String who, int c, int run, Figures f) {
-        System.out.printf(Locale.ROOT, "  %d core(s), run %d, %-4s: loop %6.1f samples/s, in steps %6.1f samples/s, "
-                        + "outside steps %4.1f%%, whole command %6.1f s (%5.1f samples/s), peak RSS %,6d MB, held-out MLM "
-                        + "acc %.4f%n", c, run, who, f.loopSamplesPerSecond(), f.stepSamplesPerSecond(),
-                100 * f.outsideShare(), f.commandSeconds(), f.commandSamplesPerSecond(), f.peakRssMb(),
-                f.heldOutMlmAccuracy());
-    }
-
-    private static void summarize(int c, List<Figures> ours, List<Figures> peer) {
-        double[] loop = new double[ours.size()];
-        double[] steps = new double[ours.size()];
-        double[] command = new double[ours.size()];
-        for (int i = 0; i < ours.size(); i++) {
-            loop[i] = ours.get(i).loopSamplesPerSecond() / peer.get(i).loopSamplesPerSecond();
-            steps[i] = ours.get(i).stepSamplesPerSecond() / peer.get(i).stepSamplesPerSecond();
-            command[i] = peer.get(i).commandSeconds() / ours.get(i).commandSeconds();
-        }
-        System.out.printf(Locale.ROOT, "bench pretrain, %d core(s), medians of %d runs: ours %.1f vs peer %.1f samples/s "
-                        + "over the training loop (ours/peer %.2f); inside steps %.1f vs %.1f (%.2f); outside steps "
-                        + "%.1f%% vs %.1f%%; whole command ours/peer speed %.2f%n", c, ours.size(),
-                Median.of(ours.stream().mapToDouble(Figures::loopSamplesPerSecond).toArray()),
-                Median.of(peer.stream().mapToDouble(Figures::loopSamplesPerSecond).toArray()), Median.of(loop),
-                Median.of(ours.stream().mapToDouble(Figures::stepSamplesPerSecond).toArray()),
-                Median.of(peer.stream().mapToDouble(Figures::stepSamplesPerSecond).toArray()), Median.of(steps),
-                100 * Median.of(ours.stream().mapToDouble(Figures::outsideShare).toArray()),
-                100 * Median.of(peer.stream().mapToDouble(Figures::outsideShare).toArray()), Median.of(command));
-    }
 }

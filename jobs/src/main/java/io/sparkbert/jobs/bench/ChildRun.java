@@ -1,13 +1,39 @@
 package io.sparkbert.jobs.bench;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /** A finished child process: exit code, wall seconds, peak resident memory (VmHWM, polled). */
 public record ChildRun(int exitCode, double seconds, long peakBytes) {
+
+    /**
+     * The command line of a child JVM like this one (same java, JVM flags and classpath: the launcher's settings)
+     * running {@code mainClass}: pinned to cores 0..cores-1 with taskset when {@code cores > 0} and taskset exists,
+     * with heap {@code heap} when it is not null. Profiling agents and flight recordings are not inherited.
+     */
+    public static List<String> javaCommand(int cores, String heap, String mainClass) {
+        List<String> command = new ArrayList<>();
+        if (cores > 0 && Files.isExecutable(Path.of("/usr/bin/taskset"))
+                && cores <= Runtime.getRuntime().availableProcessors()) {
+            command.addAll(List.of("/usr/bin/taskset", "-c", cores == 1 ? "0" : "0-" + (cores - 1)));
+        }
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> !(heap != null && a.startsWith("-Xmx")) && !a.startsWith("-agent")
+                        && !a.startsWith("-XX:StartFlight"))
+                .toList());
+        if (heap != null) {
+            command.add("-Xmx" + heap);
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+        return command;
+    }
+
     public static ChildRun of(List<String> command, Path stdin, Path stdout) throws Exception {
         return of(command, stdin, stdout, List.of());
     }
