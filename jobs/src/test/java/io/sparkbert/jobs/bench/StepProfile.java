@@ -1,5 +1,7 @@
 package io.sparkbert.jobs.bench;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.lang.reflect.Field;
 import java.util.Arrays;
 import java.util.Locale;
@@ -46,11 +48,17 @@ public final class StepProfile {
         for (int i = 0; i < warmup; i++) {
             graph.fit(batches[i % batches.length]);
         }
+        // CPU time of this thread too: with one ND4J thread every op runs on it, and unlike wall time it
+        // does not count the time a shared virtual machine takes the core away
+        ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
         double[] ms = new double[steps];
+        double[] cpuMs = new double[steps];
         for (int i = 0; i < steps; i++) {
             long t0 = System.nanoTime();
+            long c0 = cpu.getCurrentThreadCpuTime();
             graph.fit(batches[i % batches.length]);
             ms[i] = (System.nanoTime() - t0) / 1e6;
+            cpuMs[i] = (cpu.getCurrentThreadCpuTime() - c0) / 1e6;
         }
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
@@ -59,6 +67,8 @@ public final class StepProfile {
                 preset, seqLen, vocab, batch, Nd4j.getEnvironment().maxMasterThreads(),
                 Arrays.stream(ms).average().orElse(0), sorted[steps / 2], sorted[0], steps, warmup,
                 batch * 1000.0 / sorted[steps / 2]);
+        System.out.printf(Locale.ROOT, "step cpu time of the training thread: median %.1f ms%n",
+                io.sparkbert.jobs.bench.Median.of(cpuMs));
 
         if (Boolean.getBoolean("ops")) {
             Field field = org.deeplearning4j.nn.layers.samediff.SameDiffOutputLayer.class.getDeclaredField("sameDiff");
