@@ -9,7 +9,6 @@ import java.nio.ByteOrder;
 import org.bytedeco.javacpp.BytePointer;
 import org.nd4j.kryo.Nd4jSerializer;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -56,7 +55,6 @@ public final class NdArrayKryoSerializer extends Serializer<INDArray> {
         if (dense.isEmpty()) {
             return;
         }
-        Nd4j.getAffinityManager().ensureLocation(dense, AffinityManager.Location.HOST);
         BytePointer memory = new BytePointer(dense.data().addressPointer());
         long bytes = dense.length() * dense.dataType().width();
         byte[] block = new byte[(int) Math.min(BLOCK, bytes)];
@@ -104,7 +102,6 @@ public final class NdArrayKryoSerializer extends Serializer<INDArray> {
             memory.position(done).put(block, 0, n);
             done += n;
         }
-        Nd4j.getAffinityManager().tagLocation(array, AffinityManager.Location.HOST);
         return array;
     }
 
