@@ -5,7 +5,6 @@ import io.sparkbert.pipeline.tokenizer.BertTokenizer;
 import io.sparkbert.pipeline.tokenizer.Vocab;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -32,9 +31,6 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--work", paramLabel = "DIR", description = "Scratch directory for the demo's outputs.")
     Path work;
 
-    @Option(names = "--minutes", paramLabel = "M", description = "Minutes of pretraining (pretrain --max-minutes).")
-    double minutes;
-
     @Option(names = "--vocab-size", paramLabel = "N", description = "Vocabulary size to learn.")
     int vocabSize;
 
@@ -60,34 +56,8 @@ final class DemoCommand implements Callable<Integer> {
             description = "Words whose nearest GloVe neighbours are printed (comma-separated).")
     List<String> neighbors;
 
-    @Option(names = "--preset", paramLabel = "NAME", description = "BERT preset to pretrain (tiny, mini, small, ...).")
-    String preset;
-
-    @Option(names = "--pretrain-steps", paramLabel = "N",
-            description = "Pretraining steps (0 = minutes x steps-per-minute).")
-    int pretrainSteps;
-
-    @Option(names = "--steps-per-minute", paramLabel = "N",
-            description = "Steps planned per minute of --minutes when --pretrain-steps is 0.")
-    int stepsPerMinute;
-
-    @Option(names = "--batch-size-per-worker", paramLabel = "B", description = "Samples per batch per worker.")
-    int batchSizePerWorker;
-
-    @Option(names = "--averaging-frequency", paramLabel = "K", description = "Steps between parameter averages.")
-    int averagingFrequency;
-
-    @Option(names = "--learning-rate", paramLabel = "LR", description = "Peak learning rate.")
-    double learningRate;
-
-    @Option(names = "--warmup-fraction", paramLabel = "F", description = "Share of the steps spent warming up.")
-    double warmupFraction;
-
-    @Option(names = "--eval-every", paramLabel = "N", description = "Evaluate on the held-out book every N steps.")
-    int evalEvery;
-
-    @Option(names = "--eval-max-samples", paramLabel = "N", description = "Held-out samples per evaluation.")
-    int evalMaxSamples;
+    @Mixin
+    DemoPretraining pretraining;
 
     @Option(names = "--fill-mask", paramLabel = "TEXT", split = ",",
             description = "Sentences with [MASK] for fill-mask at the end (comma-separated).")
@@ -113,13 +83,13 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try {
-            return demo();
-        } catch (DemoStepFailed e) {
+            return demo(new DemoSteps(master, config.file));
+        } catch (DemoSteps.StepFailed e) {
             return e.status;
         }
     }
 
-    private int demo() throws Exception {
+    private int demo(DemoSteps steps) throws Exception {
         Path kjv = bundledCorpus().resolve("kjv");
         Path heldOutBook = kjv.resolve(heldOut);
         if (!Files.isRegularFile(heldOutBook)) {
@@ -133,21 +103,15 @@ final class DemoCommand implements Callable<Integer> {
         if (trainingBooks.isEmpty()) {
             throw new SparkBert.UserError("no training books left in " + kjv + " besides " + heldOut);
         }
-        if (minutes <= 0) {
-            throw new SparkBert.UserError("--minutes must be positive: " + minutes);
-        }
-        int steps = pretrainSteps > 0 ? pretrainSteps : (int) Math.ceil(minutes * stepsPerMinute);
-        if (steps < 1) {
-            throw new SparkBert.UserError("no pretraining steps: give --pretrain-steps N or --steps-per-minute N > 0");
-        }
+        int plannedSteps = pretraining.steps();
         Files.createDirectories(work);
         DemoSummary.Outputs out = new DemoSummary.Outputs(work);
         Path sampler = bundledCorpus().resolve("mixed").resolve("unicode-sampler.txt");
         long start = System.nanoTime();
 
-        step(1, "learn a WordPiece vocabulary of " + vocabSize + " on Spark from " + kjv);
-        require(run(true, "vocab", "--input", kjv.toString(), "--output", out.vocab.toString(),
-                "--size", Integer.toString(vocabSize), "--overwrite"));
+        DemoSteps.announce(1, "learn a WordPiece vocabulary of " + vocabSize + " on Spark from " + kjv);
+        steps.require(true, "vocab", "--input", kjv.toString(), "--output", out.vocab.toString(),
+                "--size", Integer.toString(vocabSize), "--overwrite");
         BertTokenizer tokenizer = new BertTokenizer(Vocab.load(out.vocab), true);
         for (String text : List.of("In the beginning God created the heaven and the earth.",
                 "Tokenizers split unbelievably long words into wordpieces.")) {
@@ -155,117 +119,61 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("  -> " + String.join(" ", tokenizer.tokenize(text)));
         }
 
-        step(2, "tokenize " + sampler + " with it (one JVM, no Spark)");
-        require(run(false, "tokenize", "--vocab", out.vocab.toString(), "--input", sampler.toString(),
-                "--output", out.ids.toString(), "--overwrite"));
+        DemoSteps.announce(2, "tokenize " + sampler + " with it (one JVM, no Spark)");
+        steps.require(false, "tokenize", "--vocab", out.vocab.toString(), "--input", sampler.toString(),
+                "--output", out.ids.toString(), "--overwrite");
 
-        step(3, "make pretraining samples (NSP pairs + masked LM) on Spark: " + trainingBooks.size()
+        DemoSteps.announce(3, "make pretraining samples (NSP pairs + masked LM) on Spark: " + trainingBooks.size()
                 + " books for training, " + heldOut + " held out");
-        List<String> geometry = List.of("--max-seq-length", Integer.toString(maxSeqLength),
-                "--max-predictions", Integer.toString(maxPredictions));
-        require(run(true, concat(List.of("preprocess", "--input", String.join(",", trainingBooks),
-                "--vocab", out.vocab.toString(), "--output", out.samples.toString(),
-                "--dupe-factor", Integer.toString(dupeFactor), "--overwrite"), geometry)));
-        require(run(true, concat(List.of("preprocess", "--input", heldOutBook.toString(),
-                "--vocab", out.vocab.toString(), "--output", out.evalSamples.toString(),
-                "--dupe-factor", "1", "--overwrite"), geometry)));
-        require(run(false, "inspect", out.samples.toString(), "--n", "1"));
+        preprocess(steps, String.join(",", trainingBooks), out, out.samples, dupeFactor);
+        preprocess(steps, heldOutBook.toString(), out, out.evalSamples, 1);
+        steps.require(false, "inspect", out.samples.toString(), "--n", "1");
 
-        step(4, "count GloVe co-occurrences of the corpus's wordpieces on Spark");
-        require(run(true, "cooccur", "--input", kjv.toString(), "--output", out.cooccur.toString(),
-                "--tokens", "wordpiece", "--vocab", out.vocab.toString(), "--overwrite"));
+        DemoSteps.announce(4, "count GloVe co-occurrences of the corpus's wordpieces on Spark");
+        steps.require(true, "cooccur", "--input", kjv.toString(), "--output", out.cooccur.toString(),
+                "--tokens", "wordpiece", "--vocab", out.vocab.toString(), "--overwrite");
 
-        step(5, "train GloVe vectors on Spark (" + gloveDim + " dimensions, " + gloveIterations + " iterations)");
-        require(run(true, "glove", "--cooccur", out.cooccur.toString(), "--output", out.vectors.toString(),
+        DemoSteps.announce(5, "train GloVe vectors on Spark (" + gloveDim + " dimensions, " + gloveIterations
+                + " iterations)");
+        steps.require(true, "glove", "--cooccur", out.cooccur.toString(), "--output", out.vectors.toString(),
                 "--dim", Integer.toString(gloveDim), "--iterations", Integer.toString(gloveIterations),
-                "--overwrite"));
+                "--overwrite");
 
-        step(6, "nearest neighbours in the GloVe vectors");
+        DemoSteps.announce(6, "nearest neighbours in the GloVe vectors");
         for (String word : neighbors == null ? List.<String>of() : neighbors) {
-            if (run(false, "neighbors", "--vectors", out.vectors.toString(), "--word", word) != 0) {
+            if (steps.run(false, List.of("neighbors", "--vectors", out.vectors.toString(), "--word", word)) != 0) {
                 System.out.println("(no vector for \"" + word + "\"; the demo goes on)");
             }
         }
 
-        int warmup = (int) Math.round(steps * warmupFraction);
-        List<String> pretrain = List.of("pretrain", "--data", out.samples.toString(),
-                "--eval-data", out.evalSamples.toString(), "--output", out.run.toString(), "--preset", preset,
-                "--steps", Integer.toString(steps), "--max-minutes", format(minutes),
-                "--batch-size-per-worker", Integer.toString(batchSizePerWorker),
-                "--averaging-frequency", Integer.toString(averagingFrequency),
-                "--learning-rate", format(learningRate), "--warmup-steps", Integer.toString(warmup),
-                "--eval-every", Integer.toString(evalEvery), "--eval-max-samples", Integer.toString(evalMaxSamples),
-                "--checkpoint-every", Integer.toString(steps), "--keep-checkpoints", "1");
-        step(7, "pretrain BERT (" + preset + ") on Spark for at most " + format(minutes) + " minutes (" + steps
+        List<String> pretrain = pretraining.command(out.samples, out.evalSamples, out.run);
+        DemoSteps.announce(7, "pretrain BERT (" + pretraining.preset + ") on Spark for at most "
+                + DemoPretraining.format(pretraining.minutes) + " minutes (" + plannedSteps
                 + " steps planned), evaluated on " + heldOut);
         long pretrainStart = System.nanoTime();
-        require(run(true, concat(pretrain, List.of("--overwrite"))));
+        steps.require(true, Stream.concat(pretrain.stream(), Stream.of("--overwrite")).toList());
         double pretrainSeconds = (System.nanoTime() - pretrainStart) / 1e9;
         Path checkpoint = new RunDirectory(out.run).latestCheckpoint()
                 .orElseThrow(() -> new IllegalStateException("pretrain wrote no checkpoint under " + out.run));
 
-        step(8, "export " + checkpoint + " for HuggingFace transformers");
-        require(run(false, "export", "--checkpoint", checkpoint.toString(), "--output", out.hf.toString(),
-                "--overwrite"));
+        DemoSteps.announce(8, "export " + checkpoint + " for HuggingFace transformers");
+        steps.require(false, "export", "--checkpoint", checkpoint.toString(), "--output", out.hf.toString(),
+                "--overwrite");
 
-        step(9, "fill masks with the pretrained model");
+        DemoSteps.announce(9, "fill masks with the pretrained model");
         for (String text : fillMask == null ? List.<String>of() : fillMask) {
-            require(run(false, "fill-mask", "--checkpoint", checkpoint.toString(), text));
+            steps.require(false, "fill-mask", "--checkpoint", checkpoint.toString(), text);
         }
 
-        new DemoSummary(work, heldOut, preset, maxSeqLength, maxPredictions)
+        new DemoSummary(work, heldOut, pretraining.preset, maxSeqLength, maxPredictions)
                 .print(out, checkpoint, pretrain, pretrainSeconds, (System.nanoTime() - start) / 1e9);
         return 0;
     }
 
-    private static void step(int n, String what) {
-        System.err.println();
-        System.err.println("== " + n + "/9 " + what);
-    }
-
-    private static void require(int status) {
-        if (status != 0) {
-            throw new DemoStepFailed(status);
-        }
-    }
-
-    /** A step of the demo failed; the step's command has already said why. */
-    static final class DemoStepFailed extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final int status;
-
-        DemoStepFailed(int status) {
-            super("a step of the demo failed (exit code " + status + ")");
-            this.status = status;
-        }
-    }
-
-    
-
-    private static List<String> concat(List<String> a, List<String> b) {
-        List<String> all = new ArrayList<>(a);
-        all.addAll(b);
-        return all;
-    }
-
-    private static String format(double value) {
-        return value == Math.rint(value) && Math.abs(value) < 1e9 ? Long.toString((long) value)
-                : Double.toString(value);
-    }
-
-    private int run(boolean spark, List<String> args) {
-        return run(spark, args.toArray(String[]::new));
-    }
-
-    /** Runs one command of the pipeline, with the demo's --master (Spark commands) and --config passed on. */
-    private int run(boolean spark, String... args) {
-        List<String> command = new ArrayList<>(List.of(args));
-        if (master != null && spark) {
-            command.addAll(List.of("--master", master));
-        }
-        if (config.file != null) {
-            command.addAll(List.of("--config", config.file.toString()));
-        }
-        return SparkBert.execute(command.toArray(String[]::new));
+    private void preprocess(DemoSteps steps, String input, DemoSummary.Outputs out, Path output, int dupes) {
+        steps.require(true, "preprocess", "--input", input, "--vocab", out.vocab.toString(),
+                "--output", output.toString(), "--dupe-factor", Integer.toString(dupes),
+                "--max-seq-length", Integer.toString(maxSeqLength),
+                "--max-predictions", Integer.toString(maxPredictions), "--overwrite");
     }
 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sparkbert.model.checkpoint.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,13 +18,7 @@ class ExportImportCommandTest {
 
     @Test
     void exportThenImportGivesTheSameCheckpoint() throws Exception {
-        Path vocab = dir.resolve("vocab.txt");
-        List<String> tokens = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-        tokens.addAll(List.of("in", "the", "beginning", "god", "created", "heaven", "and", "earth"));
-        Files.write(vocab, tokens);
-        Path ckpt = dir.resolve("ckpt");
-        assertEquals(0, Cli.run("init", "--preset", "tiny", "--vocab", vocab.toString(), "--output", ckpt.toString(),
-                "--max-seq-length", "16", "--max-predictions", "3", "--cased").exitCode());
+        Path ckpt = TinyCheckpoint.init(dir, "--cased");
 
         Path hf = dir.resolve("hf");
         Cli.Result export = Cli.run("export", "--checkpoint", ckpt.toString(), "--output", hf.toString());

@@ -24,13 +24,7 @@ class InferCommandTest {
 
     @Test
     void outputsAgreeWithTheNetworkAndDoNotDependOnPadding() throws Exception {
-        Path vocab = dir.resolve("vocab.txt");
-        List<String> tokens = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-        tokens.addAll(List.of("in", "the", "beginning", "god", "created", "heaven", "and", "earth"));
-        Files.write(vocab, tokens);
-        Path ckpt = dir.resolve("ckpt");
-        assertEquals(0, Cli.run("init", "--preset", "tiny", "--vocab", vocab.toString(), "--output", ckpt.toString(),
-                "--max-seq-length", "16", "--max-predictions", "3").exitCode());
+        Path ckpt = TinyCheckpoint.init(dir);
         Path requests = dir.resolve("requests.jsonl");
         Files.write(requests, List.of(
                 "{\"text_a\":\"in the [MASK] god created\",\"text_b\":\"the heaven and the earth\"}",
@@ -49,7 +43,7 @@ class InferCommandTest {
         assertEquals(3, rows.size());
         // [CLS] in the [MASK] god created [SEP] the heaven and the earth [SEP]: 13 tokens, one mask
         assertEquals(1, rows.get(0).get("mlm_logits").size());
-        assertEquals(tokens.size(), rows.get(0).get("mlm_logits").get(0).size());
+        assertEquals(TinyCheckpoint.VOCAB.size(), rows.get(0).get("mlm_logits").get(0).size());
         assertEquals(2, rows.get(0).get("nsp_logits").size());
         assertEquals(128, rows.get(0).get("pooled_output").size());
         assertEquals(13, rows.get(0).get("sequence_output").size());

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,13 +25,7 @@ class InferValidationTest {
 
     @BeforeAll
     static void checkpoint() throws Exception {
-        Path vocab = dir.resolve("vocab.txt");
-        List<String> tokens = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-        tokens.addAll(List.of("in", "the", "beginning", "god", "created", "heaven", "and", "earth"));
-        Files.write(vocab, tokens); // 13 tokens
-        ckpt = dir.resolve("ckpt");
-        assertEquals(0, Cli.run("init", "--preset", "tiny", "--vocab", vocab.toString(), "--output", ckpt.toString(),
-                "--max-seq-length", "16", "--max-predictions", "3").exitCode());
+        ckpt = TinyCheckpoint.init(dir);
     }
 
     @Test
