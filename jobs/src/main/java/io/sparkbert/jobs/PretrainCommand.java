@@ -1,17 +1,15 @@
 package io.sparkbert.jobs;
 
-import io.sparkbert.model.train.Evaluation;
 import io.sparkbert.model.train.PretrainConfig;
 import io.sparkbert.model.train.Pretrainer;
 import io.sparkbert.model.train.RunDirectory;
-import io.sparkbert.model.train.Throughput;
 import io.sparkbert.pipeline.corpus.CorpusPaths;
 import io.sparkbert.pipeline.util.LocalFiles;
 import io.sparkbert.pipeline.util.OutputLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -144,23 +142,12 @@ final class PretrainCommand implements Callable<Integer> {
             if (overwrite && Files.exists(output)) {
                 LocalFiles.deleteRecursively(output);
             }
-            boolean existed = Files.exists(output);
-            boolean recorded = Files.exists(output.resolve(RunDirectory.RUN));
+            RunDirectory run = new RunDirectory(output);
+            RunDirectory.Before before = run.before();
             try {
                 return train(settings);
             } catch (Exception e) {
-                // a run that failed before its first checkpoint holds nothing to resume: it must not refuse the
-                // corrected command as "a different run"
-                if (!recorded && new RunDirectory(output).latestCheckpoint().isEmpty()) {
-                    if (existed) {
-                        for (String name : List.of(RunDirectory.RUN, RunDirectory.METRICS, RunDirectory.BASELINE,
-                                RunDirectory.CURVES)) {
-                            Files.deleteIfExists(output.resolve(name));
-                        }
-                    } else if (Files.exists(output)) {
-                        LocalFiles.deleteRecursively(output);
-                    }
-                }
+                run.undoFailedStart(before);
                 throw e;
             }
         }
@@ -178,23 +165,8 @@ final class PretrainCommand implements Callable<Integer> {
                     initEmbeddings, freezeEmbeddings);
             List<String> evalDirs = evalData == null || evalData.isBlank() ? List.of() : CorpusPaths.split(evalData);
             Pretrainer.Summary s = new Pretrainer(spark, cfg, output,
-                    java.time.Duration.ofSeconds(executorWaitSeconds)).run(CorpusPaths.split(data), evalDirs, source);
-            Evaluation e = s.lastEvaluation();
-            Throughput t = s.throughput();
-            System.err.printf(Locale.ROOT, "pretrain: step %d/%d%s%s, %.1f s training loop, %.1f samples/s, "
-                            + "%.0f tokens/s over wall time (%.1f samples/s inside optimizer steps, %.1f%% of the "
-                            + "loop outside them)%n",
-                    s.step(), s.steps(), s.finished() ? " (finished)" : " (stopped; rerun to continue)",
-                    s.resumed() ? ", resumed from step " + s.resumedStep() : "", t.wallSeconds(),
-                    t.samplesPerSecond(), t.tokensPerSecond(), t.stepSamplesPerSecond(), 100 * t.outsideStepsShare());
-            if (e != null) {
-                System.err.printf(Locale.ROOT, "  held-out: MLM accuracy %.4f (unigram baseline %.4f, %.2fx), MLM loss "
-                                + "%.4f, NSP accuracy %.4f, NSP loss %.4f on %d samples%n", e.mlmAccuracy(),
-                        s.unigramBaseline(), e.mlmAccuracy() / s.unigramBaseline(), e.mlmLoss(), e.nspAccuracy(),
-                        e.nspLoss(), e.samples());
-            }
-            System.err.printf(Locale.ROOT, "  %s: %s, %s, checkpoints/%s%n", output, RunDirectory.METRICS,
-                    RunDirectory.CURVES, s.lastCheckpoint() == null ? "-" : s.lastCheckpoint().getFileName());
+                    Duration.ofSeconds(executorWaitSeconds)).run(CorpusPaths.split(data), evalDirs, source);
+            s.lines(output).forEach(System.err::println);
             return 0;
         } catch (IllegalArgumentException e) {
             throw new SparkBert.UserError(e.getMessage());

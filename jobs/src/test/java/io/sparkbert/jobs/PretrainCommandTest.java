@@ -183,8 +183,13 @@ class PretrainCommandTest {
         assertNotEquals(0, failed.exitCode());
         assertTrue(!Files.exists(run.resolve("run.json")), "run.json left by the failed run");
         assertTrue(!Files.exists(stale), "stale staging directory still there");
-        assertOk(pretrain(run, "--steps", "3", "--eval-every", "3", "--checkpoint-every", "3"));
+        Cli.Result retried = pretrain(run, "--steps", "3", "--eval-every", "3", "--checkpoint-every", "3");
+        assertOk(retried);
         assertTrue(Files.exists(run.resolve("checkpoints/latest")));
+        for (String summary : List.of("pretrain: step 3/3 (finished)", "samples/s", "over wall time",
+                "held-out: MLM accuracy", "checkpoints/step-000003")) {
+            assertTrue(retried.err().contains(summary), summary + " missing from the summary:\n" + retried.err());
+        }
     }
 
     /** Issue 16: a truncated shard is named in one line, before any training. */

@@ -92,6 +92,26 @@ public final class Pretrainer {
     public record Summary(int step, int steps, boolean finished, boolean resumed, int resumedStep,
                           Evaluation lastEvaluation, double unigramBaseline, Throughput throughput,
                           Path lastCheckpoint) {
+        /** The summary printed at the end of a run: steps, wall-time rates, held-out figures, where the files are. */
+        public List<String> lines(Path runDir) {
+            List<String> lines = new ArrayList<>();
+            Throughput t = throughput;
+            lines.add(String.format(Locale.ROOT, "pretrain: step %d/%d%s%s, %.1f s training loop, %.1f samples/s, "
+                            + "%.0f tokens/s over wall time (%.1f samples/s inside optimizer steps, %.1f%% of the "
+                            + "loop outside them)", step, steps, finished ? " (finished)" : " (stopped; rerun to continue)",
+                    resumed ? ", resumed from step " + resumedStep : "", t.wallSeconds(), t.samplesPerSecond(),
+                    t.tokensPerSecond(), t.stepSamplesPerSecond(), 100 * t.outsideStepsShare()));
+            Evaluation e = lastEvaluation;
+            if (e != null) {
+                lines.add(String.format(Locale.ROOT, "  held-out: MLM accuracy %.4f (unigram baseline %.4f, %.2fx), "
+                                + "MLM loss %.4f, NSP accuracy %.4f, NSP loss %.4f on %d samples", e.mlmAccuracy(),
+                        unigramBaseline, e.mlmAccuracy() / unigramBaseline, e.mlmLoss(), e.nspAccuracy(),
+                        e.nspLoss(), e.samples()));
+            }
+            lines.add(String.format(Locale.ROOT, "  %s: %s, %s, checkpoints/%s", runDir, RunDirectory.METRICS,
+                    RunDirectory.CURVES, lastCheckpoint == null ? "-" : lastCheckpoint.getFileName()));
+            return lines;
+        }
     }
 
     /** How long a run on a cluster waits without any executor before it stops (with its checkpoints intact). */

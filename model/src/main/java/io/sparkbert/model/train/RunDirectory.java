@@ -60,6 +60,32 @@ public final class RunDirectory {
         return dir.resolve(CHECKPOINTS);
     }
 
+    /** What the directory held before a run started: needed to undo a start that failed. */
+    public record Before(boolean existed, boolean recorded) {
+    }
+
+    public Before before() {
+        return new Before(Files.exists(dir), Files.exists(dir.resolve(RUN)));
+    }
+
+    /**
+     * After a run failed: if it wrote no checkpoint and the directory held no earlier run, removes what the run
+     * wrote (the directory, if the run created it), since there is nothing to resume and a corrected command must
+     * not be refused as "a different run".
+     */
+    public void undoFailedStart(Before before) throws IOException {
+        if (before.recorded() || latestCheckpoint().isPresent()) {
+            return;
+        }
+        if (before.existed()) {
+            for (String name : List.of(RUN, METRICS, BASELINE, CURVES)) {
+                Files.deleteIfExists(dir.resolve(name));
+            }
+        } else if (Files.exists(dir)) {
+            LocalFiles.deleteRecursively(dir);
+        }
+    }
+
     /** The recorded run description, if this directory holds a run. */
     public Optional<JsonNode> runDescription() throws IOException {
         Path file = dir.resolve(RUN);
