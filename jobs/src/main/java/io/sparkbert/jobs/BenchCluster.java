@@ -1,13 +1,11 @@
 package io.sparkbert.jobs;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkbert.jobs.bench.ChildRun;
 import io.sparkbert.jobs.bench.ExecutorRssWatcher;
 import io.sparkbert.jobs.bench.RoundTimes;
-
-import io.sparkbert.pipeline.util.LocalFiles;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkbert.model.train.RunDirectory;
+import io.sparkbert.pipeline.util.LocalFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +26,8 @@ import picocli.CommandLine.Option;
  * {@code pretrain} command against it (its driver a child JVM), and prints every round's wall time (the
  * difference of consecutive rounds' {@code wall_sec} in metrics.jsonl, so evaluations and checkpoints count),
  * the slowest round against the median, executors lost (executor directories beyond one per worker, and the
- * driver's "lost" lines), and each executor's peak resident memory (VmHWM, polled every 0.5 s).
+ * driver's "lost" lines), and each executor's peak resident memory (VmHWM, polled every 0.5 s) with its
+ * resident memory sampled over the run (VmRSS, every --rss-sample-seconds) and its growth over the second half.
  * With {@code --workers 1,2} it also runs one worker (in the driver, pinned to one core: what {@code pretrain
  * --workers 1} does) over the same steps and prints the scaling efficiency, samples/s of 2 over 2 x 1.
  */
@@ -74,6 +73,10 @@ final class BenchCluster implements Callable<Integer> {
     @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "1000",
             description = "pretrain's --checkpoint-every.")
     int checkpointEvery;
+
+    @Option(names = "--rss-sample-seconds", paramLabel = "S", defaultValue = "60",
+            description = "Seconds between samples of each executor's resident memory (printed as a series).")
+    double rssSampleSeconds;
 
     @Option(names = "--work", paramLabel = "DIR", description = "Scratch directory (default: a temporary one).")
     Path work;
@@ -135,11 +138,13 @@ final class BenchCluster implements Callable<Integer> {
                     + "batch %d per worker; log %s%n", w, master, rounds, averagingFrequency, batchSizePerWorker, log);
             ChildRun run;
             Map<Long, Long> executorPeakMb;
+            Map<Long, List<ExecutorRssWatcher.Sample>> executorRss;
             int executorDirs;
             try (ExecutorRssWatcher executors = new ExecutorRssWatcher(() -> cluster.executors(0),
-                    cluster.stateDir().resolve("work"))) {
+                    cluster.stateDir().resolve("work"), rssSampleSeconds)) {
                 run = ChildRun.of(command, null, log, List.of(), cluster.environment());
                 executorPeakMb = executors.peakRssMb();
+                executorRss = executors.rssSeries();
                 executorDirs = executors.executorDirectories();
             }
             if (run.exitCode() != 0) {
@@ -149,13 +154,20 @@ final class BenchCluster implements Callable<Integer> {
             long lostLines = Files.readAllLines(log).stream().filter(l -> l.contains(" lost (")).count();
             System.out.printf(Locale.ROOT, "  executors: %d started for %d workers (%d lost); driver lines on lost "
                     + "executors: %d%n", executorDirs, w, executorDirs - w, lostLines);
-            executorPeakMb.forEach((pid, mb) -> System.out.printf(Locale.ROOT,
-                    "  executor pid %d: peak RSS %d MB (limit: heap %s + overhead %s)%n", pid, mb, executorMemory,
-                    executorOverhead));
+            Map<String, Object> rssSeries = new LinkedHashMap<>();
+            executorPeakMb.forEach((pid, mb) -> {
+                List<ExecutorRssWatcher.Sample> samples = executorRss.getOrDefault(pid, List.of());
+                System.out.printf(Locale.ROOT, "  executor pid %d: peak RSS %d MB (limit: heap %s + overhead %s); "
+                                + "RSS over time (s: MB) %s; second half %+d MB%n", pid, mb, executorMemory,
+                        executorOverhead, ExecutorRssWatcher.describe(samples), ExecutorRssWatcher.secondHalfGrowthMb(samples));
+                rssSeries.put(Long.toString(pid), samples.stream().map(s -> List.of(Math.round(s.seconds()), s.mb()))
+                        .toList());
+            });
             System.out.printf(Locale.ROOT, "  driver: peak RSS %d MB%n", run.peakBytes() >> 20);
             figures.put("executors_started", executorDirs);
             figures.put("executors_lost", executorDirs - w);
             figures.put("executor_peak_rss_mb", executorPeakMb.values());
+            figures.put("executor_rss_series_mb", rssSeries);
             figures.put("driver_peak_rss_mb", run.peakBytes() >> 20);
             return figures;
         } finally {

@@ -58,15 +58,16 @@ public record ChildRun(int exitCode, double seconds, long peakBytes) {
         Path status = Path.of("/proc", Long.toString(process.pid()), "status");
         long peak = 0;
         while (!process.waitFor(20, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-            peak = Math.max(peak, highWaterMark(status));
+            peak = Math.max(peak, statusBytes(status, "VmHWM:"));
         }
         return new ChildRun(process.exitValue(), (System.nanoTime() - start) / 1e9, peak);
     }
 
-    public static long highWaterMark(Path status) {
+    /** A size field of /proc/PID/status ("VmHWM:", "VmRSS:") in bytes; 0 if the process is gone or not on Linux. */
+    public static long statusBytes(Path status, String field) {
         try {
             for (String line : Files.readAllLines(status)) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) << 10;
                 }
             }
