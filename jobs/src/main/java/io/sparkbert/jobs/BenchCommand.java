@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
         description = "Throughput benchmarks against reference peers (run through bin/sparkbert: the peers are not "
                 + "in the cluster jar).",
         subcommands = {BenchCommand.Tokenize.class, BenchPreprocess.class, BenchCooccur.class,
-            BenchCommand.Attention.class, BenchPretrain.class, BenchCluster.class, BenchTransfer.class})
+            BenchCommand.Attention.class, BenchPretrain.class, BenchCluster.class, BenchTransfer.class,
+            BenchGemm.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

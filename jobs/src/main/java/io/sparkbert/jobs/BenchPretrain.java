@@ -204,9 +204,9 @@ final class BenchPretrain implements Callable<Integer> {
     }
 
     /**
-     * Our launcher's settings for ND4J's native memory and OpenMP threads (bin/sparkbert) are ours: the peer runs
-     * with PyTorch's defaults, as a DJL user would.
+     * Our launcher's settings for ND4J's native memory, OpenMP threads and OpenBLAS kernels (bin/sparkbert) are
+     * ours: the peer runs with PyTorch's defaults, as a DJL user would (its matrix products are oneMKL's anyway).
      */
     static final List<String> PEER_ENV_REMOVED = List.of("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_",
-            "MALLOC_TOP_PAD_", "OMP_WAIT_POLICY");
+            "MALLOC_TOP_PAD_", "OMP_WAIT_POLICY", "OPENBLAS_CORETYPE");
 }

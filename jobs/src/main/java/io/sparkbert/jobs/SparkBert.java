@@ -1,5 +1,6 @@
 package io.sparkbert.jobs;
 
+import io.sparkbert.model.BlasKernels;
 import io.sparkbert.pipeline.tokenizer.InvalidVocabException;
 import io.sparkbert.pipeline.util.OutputExistsException;
 import io.sparkbert.pipeline.util.OutputLock;
@@ -144,7 +145,8 @@ public final class SparkBert implements Runnable {
         @Override
         public String[] getVersion() {
             String version = SparkBert.class.getPackage().getImplementationVersion();
-            return new String[] {"sparkbert " + (version != null ? version : "(development build)")};
+            return new String[] {"sparkbert " + (version != null ? version : "(development build)"),
+                BlasKernels.describe(System.getenv("OPENBLAS_CORETYPE"), BlasKernels.cpuFlags(Path.of("/proc/cpuinfo")))};
         }
     }
 }

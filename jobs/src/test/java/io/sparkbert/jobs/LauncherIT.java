@@ -66,4 +66,37 @@ class LauncherIT {
         assertTrue(Files.readAllLines(classLog).stream().anyMatch(line -> line.contains("io.sparkbert.jobs.SparkBert ")),
                 "the log lists the classes");
     }
+
+    /**
+     * The launcher chooses OpenBLAS's kernels by the CPU's flags (SkylakeX with AVX-512, Haswell with AVX2, else
+     * OpenBLAS's own choice), SPARKBERT_BLAS_KERNELS=inherit keeps the environment's OPENBLAS_CORETYPE and a
+     * core name forces it; --version says which kernels run (the CPU's flags from test files).
+     */
+    @Test
+    void choosesOpenBlasKernelsByTheCpuFlags() throws Exception {
+        Path avx512 = dir.resolve("cpuinfo-avx512");
+        Files.write(avx512, List.of("processor\t: 0", "flags\t\t: fpu sse avx2 fma avx512f avx512dq avx512cd avx512bw "
+                + "avx512vl avx512_bf16"));
+        Path avx2 = dir.resolve("cpuinfo-avx2");
+        Files.write(avx2, List.of("processor\t: 0", "flags\t\t: fpu sse avx2 fma"));
+        Path sse = dir.resolve("cpuinfo-sse");
+        Files.write(sse, List.of("processor\t: 0", "flags\t\t: fpu sse sse4_2"));
+
+        assertTrue(version(avx512, "Haswell", null).contains("OpenBLAS kernels: SkylakeX (OPENBLAS_CORETYPE)"));
+        assertTrue(version(avx2, "", null).contains("OpenBLAS kernels: Haswell (OPENBLAS_CORETYPE)"));
+        assertTrue(version(sse, "", null).contains("OpenBLAS kernels: chosen by OpenBLAS"));
+        assertTrue(version(avx512, "Haswell", "inherit").contains("OpenBLAS kernels: Haswell (OPENBLAS_CORETYPE)"));
+        assertTrue(version(avx2, "", "Zen").contains("OpenBLAS kernels: Zen (OPENBLAS_CORETYPE)"));
+    }
+
+    private String version(Path cpuinfo, String inherited, String blasKernels) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(Map.of("SPARKBERT_NO_BUILD", "1",
+                "SPARKBERT_CPUINFO", cpuinfo.toString(), "OPENBLAS_CORETYPE", inherited));
+        if (blasKernels != null) {
+            env.put("SPARKBERT_BLAS_KERNELS", blasKernels);
+        }
+        Processes.Result result = Processes.run(launcher("--version"), env, dir, 120);
+        assertEquals(0, result.exitCode(), result.output());
+        return result.output();
+    }
 }

@@ -3,6 +3,7 @@ package io.sparkbert.model.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparkbert.model.BertConfig;
+import io.sparkbert.model.BlasKernels;
 import io.sparkbert.model.BertInference;
 import io.sparkbert.model.BertModel;
 import io.sparkbert.model.BertPretrainingLayer;
@@ -193,6 +194,7 @@ public final class Pretrainer {
                     + batchesPerEpoch + " batches of " + config.batchSizePerWorker() + ", fewer than one round needs ("
                     + config.workers() + " workers x " + roundSteps + " steps)");
         }
+        BlasKernels.logOnce();
         LOG.info("training data: {} samples ({} batches of {} per epoch), held out: {} samples; unigram MLM "
                         + "baseline {}", trainSamples, batchesPerEpoch, config.batchSizePerWorker(), heldOut.samples(),
                 String.format(Locale.ROOT, "%.4f", heldOut.baseline()));

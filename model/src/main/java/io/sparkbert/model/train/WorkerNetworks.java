@@ -1,5 +1,6 @@
 package io.sparkbert.model.train;
 
+import io.sparkbert.model.BlasKernels;
 import java.util.ArrayDeque;
 import java.util.function.Supplier;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -29,6 +30,7 @@ final class WorkerNetworks {
                 return network;
             }
         }
+        BlasKernels.logOnce(); // once per executor JVM: which matrix kernels its workers run
         return build.get();
     }
 
