@@ -74,6 +74,10 @@ final class BenchCluster implements Callable<Integer> {
             description = "pretrain's --checkpoint-every.")
     int checkpointEvery;
 
+    @Option(names = "--spark-conf", paramLabel = "KEY=VALUE", description = "A Spark property for the runs on "
+            + "the cluster, passed to pretrain (repeatable), e.g. spark.executor.extraJavaOptions=... to try a setting.")
+    List<String> sparkConf = new ArrayList<>();
+
     @Option(names = "--rss-sample-seconds", paramLabel = "S", defaultValue = "60",
             description = "Seconds between samples of each executor's resident memory (printed as a series).")
     double rssSampleSeconds;
@@ -133,6 +137,7 @@ final class BenchCluster implements Callable<Integer> {
             command.addAll(pretrain(dir.resolve("run-" + w), w));
             command.addAll(List.of("--master", master, "--spark-conf", "spark.executor.memory=" + executorMemory,
                     "--spark-conf", "spark.executor.memoryOverhead=" + executorOverhead));
+            sparkConf.forEach(property -> command.addAll(List.of("--spark-conf", property)));
             Path log = dir.resolve("run-" + w + ".log");
             System.out.printf(Locale.ROOT, "bench cluster: %d workers x 1 core (master %s), %d rounds of %d steps, "
                     + "batch %d per worker; log %s%n", w, master, rounds, averagingFrequency, batchSizePerWorker, log);
