@@ -14,9 +14,14 @@ import org.slf4j.LoggerFactory;
  * limits", seen by the driver as a lost executor). JavaCPP, which allocates ND4J's memory, can hold a process
  * to a limit instead: past {@code maxphysicalbytes} of resident memory it collects garbage, returns free memory
  * to the system and, only if that is not enough, fails the allocation with an OutOfMemoryError that names the
- * setting. Unless the executors' Java options already set them, the executors get
+ * setting. JavaCPP measures resident memory only when it allocates, so the process can pass that limit by
+ * whatever is allocated between two checks (the array being allocated, heap the JVM commits, libnd4j's own
+ * buffers); in a 22-minute soak an executor with the limit at the container's size peaked 76 MiB above it,
+ * which YARN would have killed. So the limit sits {@link #headroom a headroom} below the container. Unless the
+ * executors' Java options already set them, the executors get
  * <ul>
- *   <li>{@code org.bytedeco.javacpp.maxphysicalbytes} = heap + overhead (the container), and</li>
+ *   <li>{@code org.bytedeco.javacpp.maxphysicalbytes} = heap + overhead (the container) minus the headroom,
+ *       and</li>
  *   <li>{@code org.bytedeco.javacpp.maxbytes} = overhead minus {@link #JVM_RESERVE} (ND4J's share of the
  *       overhead; the JVM's own native memory takes the rest).</li>
  * </ul>
@@ -32,6 +37,8 @@ final class ExecutorMemory {
     /** Spark's own default overhead: 10% of the heap, at least 384 MiB. */
     private static final double SPARK_OVERHEAD_FACTOR = 0.10;
     private static final long SPARK_MIN_OVERHEAD = 384 * MIB;
+    /** The least headroom between JavaCPP's limit and the container. */
+    static final long MIN_HEADROOM = 256 * MIB;
 
     private ExecutorMemory() {
     }
@@ -54,6 +61,16 @@ final class ExecutorMemory {
                     overhead / MIB, nd4j / MIB);
         }
         conf.set("spark.executor.extraJavaOptions", (options + String.format(Locale.ROOT, " -D%s=%d -D%s=%d",
-                MAX_BYTES, nd4j, MAX_PHYSICAL_BYTES, heap + overhead)).trim());
+                MAX_BYTES, nd4j, MAX_PHYSICAL_BYTES, heap + overhead - headroom(heap + overhead))).trim());
+    }
+
+    /**
+     * How far below a container of {@code bytes} JavaCPP's resident-memory limit sits: a tenth of it (rounded up
+     * to whole MiB), at least {@link #MIN_HEADROOM}. A tenth covers the largest single array of a round (the
+     * Adam moments, 8 bytes per parameter: 0.9 GB for bert-base, whose executors need 10+ GB containers).
+     */
+    static long headroom(long bytes) {
+        long tenth = (bytes / 10 + MIB - 1) / MIB * MIB;
+        return Math.max(MIN_HEADROOM, tenth);
     }
 }
