@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import org.apache.spark.network.util.JavaUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -160,17 +161,21 @@ final class BenchCluster implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "  executors: %d started for %d workers (%d lost); driver lines on lost "
                     + "executors: %d%n", executorDirs, w, executorDirs - w, lostLines);
             Map<String, Object> rssSeries = new LinkedHashMap<>();
+            long containerMib = JavaUtils.byteStringAsMb(executorMemory) + JavaUtils.byteStringAsMb(executorOverhead);
+            long javacppLimitMib = containerMib - (ExecutorMemory.headroom(containerMib << 20) >> 20);
             executorPeakMb.forEach((pid, mb) -> {
                 List<ExecutorRssWatcher.Sample> samples = executorRss.getOrDefault(pid, List.of());
-                System.out.printf(Locale.ROOT, "  executor pid %d: peak RSS %d MB (limit: heap %s + overhead %s); "
-                                + "RSS over time (s: MB) %s; second half %+d MB%n", pid, mb, executorMemory,
-                        executorOverhead, ExecutorRssWatcher.describe(samples), ExecutorRssWatcher.secondHalfGrowthMb(samples));
+                System.out.printf(Locale.ROOT, "  executor pid %d: peak RSS %,d MiB (container: heap %s + overhead %s "
+                                + "= %,d MiB, %s; JavaCPP's limit %,d MiB); RSS over time (s: MiB) %s; second half %+d MiB%n",
+                        pid, mb, executorMemory, executorOverhead, containerMib, mb <= containerMib ? "inside" : "EXCEEDED",
+                        javacppLimitMib, ExecutorRssWatcher.describe(samples), ExecutorRssWatcher.secondHalfGrowthMb(samples));
                 rssSeries.put(Long.toString(pid), samples.stream().map(s -> List.of(Math.round(s.seconds()), s.mb()))
                         .toList());
             });
             System.out.printf(Locale.ROOT, "  driver: peak RSS %d MB%n", run.peakBytes() >> 20);
             figures.put("executors_started", executorDirs);
             figures.put("executors_lost", executorDirs - w);
+            figures.put("executor_container_mib", containerMib);
             figures.put("executor_peak_rss_mb", executorPeakMb.values());
             figures.put("executor_rss_series_mb", rssSeries);
             figures.put("driver_peak_rss_mb", run.peakBytes() >> 20);

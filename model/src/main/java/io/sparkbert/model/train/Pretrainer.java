@@ -505,7 +505,10 @@ public final class Pretrainer {
         return (value + multiple - 1) / multiple * multiple;
     }
 
-    /** The batches of the epochs a round needs, keyed by global batch index; older epochs are released. */
+    /**
+     * The cached epochs of batches; {@link #covering} gives only their partitions that hold a round's batches, keyed
+     * by global batch index. Older epochs are released.
+     */
     private final class EpochCache {
         private final JavaPairRDD<Long, TrainingSample> train;
         private final long samples;
@@ -529,7 +532,8 @@ public final class Pretrainer {
             }
             JavaPairRDD<Long, SampleBatch> union = null;
             for (int e = firstEpoch; e <= lastEpoch; e++) {
-                JavaPairRDD<Long, SampleBatch> epoch = cached.computeIfAbsent(e, this::load);
+                JavaPairRDD<Long, SampleBatch> epoch = PretrainingData.partitionsHolding(
+                        cached.computeIfAbsent(e, this::load), e * batchesPerEpoch, batchesPerEpoch, firstBatch, endBatch);
                 union = union == null ? epoch : union.union(epoch);
             }
             return Objects.requireNonNull(union);
@@ -539,7 +543,9 @@ public final class Pretrainer {
             long offset = epoch * batchesPerEpoch;
             LOG.info("epoch {}: shuffling {} samples into {} batches", epoch, samples, batchesPerEpoch);
             return PretrainingData.epochBatches(train, config.seed(), epoch, config.batchSizePerWorker(), samples,
-                            masker, Math.max(config.workers(), train.getNumPartitions()))
+                            masker, PretrainingData.epochPartitions(batchesPerEpoch,
+                                    (long) config.workers() * config.averagingFrequency(), train.getNumPartitions(),
+                                    config.workers()))
                     .mapToPair(kv -> new Tuple2<>(kv._1 + offset, kv._2))
                     .persist(StorageLevel.fromString(config.storageLevel()));
         }

@@ -20,10 +20,13 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.PartitionPruningRDD;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
 
 /**
  * The pretraining samples of one or more preprocessed datasets ({@link SampleDataset#open}) in the order
@@ -44,11 +47,19 @@ import scala.Tuple2;
  * on the same side. Different pairs cut from the same document can still straddle the split; a held-out
  * corpus preprocessed separately ({@code --eval-data}) is the clean choice.
  *
+ * <h2>Where a round's batches are</h2>
+ * An epoch's batches are laid out in contiguous ranges of batch index ({@link BatchRangePartitioner}), so the
+ * batches of one round sit in one or two partitions of the cached epoch and a round computes only those
+ * ({@link #partitionsHolding}), not a pass over the whole epoch: the cost of a round's data does not grow with
+ * the corpus.
+ *
  * <h2>Dynamic masking</h2>
  * Optionally (RoBERTa's "dynamic masking") each sample is re-masked for every epoch by the preprocessing
  * {@link Masker} ({@link Masker#remask}) with a seed derived from (run seed, epoch, content key).
  */
 public final class PretrainingData implements Serializable {
+    /** Rounds' worth of batches per partition of an epoch: little to read per round, yet not a block per batch. */
+    static final int ROUNDS_PER_PARTITION = 8;
 
     private PretrainingData() {
     }
@@ -116,7 +127,7 @@ public final class PretrainingData implements Serializable {
                     }
                     return new Tuple2<>(t._2 / batchSize, new Tuple2<>(t._2, s));
                 })
-                .groupByKey(partitions)
+                .groupByKey(new BatchRangePartitioner(partitions, batches))
                 .mapValues(members -> {
                     List<Tuple2<Long, TrainingSample>> list = new ArrayList<>();
                     members.forEach(list::add);
@@ -126,6 +137,52 @@ public final class PretrainingData implements Serializable {
                     return SampleBatch.of(ordered);
                 })
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
+    }
+
+    /**
+     * How many partitions an epoch of {@code batches} batches gets: enough that one holds about
+     * {@link #ROUNDS_PER_PARTITION} rounds (a round then reads one or two of them), and no fewer than the input's
+     * partitions or the workers.
+     */
+    public static int epochPartitions(long batches, long batchesPerRound, int inputPartitions, int workers) {
+        long byRounds = (batches + ROUNDS_PER_PARTITION * batchesPerRound - 1) / (ROUNDS_PER_PARTITION * batchesPerRound);
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(byRounds, Math.max(inputPartitions, workers)));
+    }
+
+    /**
+     * Only the partitions of an epoch's batches ({@link #epochBatches}, its keys shifted by {@code offset}) that
+     * hold global batches {@code from} (inclusive) to {@code to} (exclusive); the others are not computed or read.
+     */
+    public static JavaPairRDD<Long, SampleBatch> partitionsHolding(JavaPairRDD<Long, SampleBatch> epoch, long offset,
+                                                                   long batchesInEpoch, long from, long to) {
+        long first = Math.max(from - offset, 0);
+        long end = Math.min(to - offset, batchesInEpoch);
+        if (first >= end) {
+            throw new IllegalArgumentException("batches [" + from + ", " + to + ") are not in the epoch of batches ["
+                    + offset + ", " + (offset + batchesInEpoch) + ")");
+        }
+        long perPartition = BatchRangePartitioner.perPartition(epoch.getNumPartitions(), batchesInEpoch);
+        PartitionRange keep = new PartitionRange((int) (first / perPartition), (int) ((end - 1) / perPartition));
+        return JavaPairRDD.fromRDD(PartitionPruningRDD.create(epoch.rdd(), keep),
+                ClassTag$.MODULE$.apply(Long.class), ClassTag$.MODULE$.apply(SampleBatch.class));
+    }
+
+    /** Partition indices {@code first} to {@code last}, inclusive, as Spark's partition filter. */
+    private static final class PartitionRange extends AbstractFunction1<Object, Object> implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final int first;
+        private final int last;
+
+        PartitionRange(int first, int last) {
+            this.first = first;
+            this.last = last;
+        }
+
+        @Override
+        public Object apply(Object partition) {
+            int p = (Integer) partition;
+            return p >= first && p <= last;
+        }
     }
 
     /**
@@ -139,6 +196,26 @@ public final class PretrainingData implements Serializable {
                 .filter(kv -> kv._1 >= first && kv._1 < end)
                 .repartitionAndSortWithinPartitions(new WorkerPartitioner(workers, first, perWorker))
                 .values();
+    }
+
+    /** Puts batch b of an epoch of n batches in partition b / ceil(n / partitions): contiguous ranges. */
+    static final class BatchRangePartitioner extends FixedPartitioner {
+        private static final long serialVersionUID = 1L;
+        private final long perPartition;
+
+        BatchRangePartitioner(int partitions, long batches) {
+            super(partitions, batches);
+            this.perPartition = perPartition(partitions, batches);
+        }
+
+        static long perPartition(int partitions, long batches) {
+            return Math.max(1, (batches + partitions - 1) / partitions);
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            return (int) (((Long) key) / perPartition);
+        }
     }
 
     /**

@@ -3,6 +3,7 @@ package io.sparkbert.model.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkbert.pipeline.samples.Masker;
@@ -99,6 +100,42 @@ class PretrainingDataTest {
                 assertArrayEquals(batches.get(6 + w * 3 + k).inputIds(), parts.get(w).get(k).inputIds());
             }
         }
+    }
+
+    @Test
+    void aRoundReadsOnlyThePartitionsOfTheEpochThatHoldItsBatches() {
+        List<TrainingSample> samples = TinyBatches.samples(203, 3);
+        // 20 batches of 10 in 5 partitions: batches 0-3, 4-7, 8-11, 12-15, 16-19
+        JavaPairRDD<Long, SampleBatch> epoch = PretrainingData.epochBatches(keyed(samples, 3), 7, 0, 10, 203, null, 5)
+                .mapToPair(kv -> new Tuple2<>(kv._1 + 100, kv._2)).cache();
+        List<List<Tuple2<Long, SampleBatch>>> layout = epoch.glom().collect();
+        assertEquals(5, layout.size());
+        for (int p = 0; p < 5; p++) {
+            List<Long> keys = layout.get(p).stream().map(kv -> kv._1).sorted().toList();
+            assertEquals(List.of(100L + 4 * p, 101L + 4 * p, 102L + 4 * p, 103L + 4 * p), keys, "partition " + p);
+        }
+        // global batches 106-111 (2 workers x 3 steps) are in partitions 1 and 2 only
+        JavaPairRDD<Long, SampleBatch> held = PretrainingData.partitionsHolding(epoch, 100, 20, 106, 112);
+        assertEquals(2, held.getNumPartitions());
+        assertEquals(describe(epoch.filter(kv -> kv._1 >= 104 && kv._1 < 112)), describe(held));
+        List<String> pruned = PretrainingData.round(held, 106, 2, 3).glom().collect().stream()
+                .map(part -> part.stream().map(b -> Arrays.deepToString(b.inputIds())).toList().toString()).toList();
+        List<String> whole = PretrainingData.round(epoch, 106, 2, 3).glom().collect().stream()
+                .map(part -> part.stream().map(b -> Arrays.deepToString(b.inputIds())).toList().toString()).toList();
+        assertEquals(whole, pruned);
+        // a round inside one partition reads one; a range past the epoch is refused
+        assertEquals(1, PretrainingData.partitionsHolding(epoch, 100, 20, 116, 120).getNumPartitions());
+        assertThrows(IllegalArgumentException.class, () -> PretrainingData.partitionsHolding(epoch, 100, 20, 120, 126));
+    }
+
+    @Test
+    void epochPartitionsHoldAFewRoundsEach() {
+        // 62,500 batches, 20 per round: 8 rounds = 160 batches a partition -> 391 partitions
+        assertEquals(391, PretrainingData.epochPartitions(62_500, 20, 4, 2));
+        assertEquals(4, PretrainingData.epochPartitions(553, 20, 1, 2));
+        // never fewer than the input's partitions or the workers
+        assertEquals(6, PretrainingData.epochPartitions(553, 20, 6, 2));
+        assertEquals(8, PretrainingData.epochPartitions(553, 80, 1, 8));
     }
 
     @Test
