@@ -214,7 +214,7 @@ final class BenchCluster implements Callable<Integer> {
 
     /** Prints the per-round wall times of a finished run and returns its figures. */
     private Map<String, Object> report(Path run, int w, double commandSeconds) throws IOException {
-        RoundTimes rounds = RoundTimes.of(new RunDirectory(run).readMetrics(), averagingFrequency);
+        RoundTimes rounds = RoundTimes.of(new RunDirectory(run).readMetrics(), averagingFrequency, checkpointEvery);
         System.out.println(rounds.describe(commandSeconds));
         return rounds.figures(w, commandSeconds);
     }
