@@ -162,7 +162,7 @@ final class BenchCluster implements Callable<Integer> {
                     + "executors: %d%n", executorDirs, w, executorDirs - w, lostLines);
             Map<String, Object> rssSeries = new LinkedHashMap<>();
             long containerMib = JavaUtils.byteStringAsMb(executorMemory) + JavaUtils.byteStringAsMb(executorOverhead);
-            long javacppLimitMib = containerMib - (ExecutorMemory.headroom(containerMib << 20) >> 20);
+            long javacppLimitMib = ExecutorMemory.maxPhysicalBytes(containerMib << 20) >> 20;
             executorPeakMb.forEach((pid, mb) -> {
                 List<ExecutorRssWatcher.Sample> samples = executorRss.getOrDefault(pid, List.of());
                 System.out.printf(Locale.ROOT, "  executor pid %d: peak RSS %,d MiB (container: heap %s + overhead %s "

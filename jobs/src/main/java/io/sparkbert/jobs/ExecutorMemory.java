@@ -61,7 +61,12 @@ final class ExecutorMemory {
                     overhead / MIB, nd4j / MIB);
         }
         conf.set("spark.executor.extraJavaOptions", (options + String.format(Locale.ROOT, " -D%s=%d -D%s=%d",
-                MAX_BYTES, nd4j, MAX_PHYSICAL_BYTES, heap + overhead - headroom(heap + overhead))).trim());
+                MAX_BYTES, nd4j, MAX_PHYSICAL_BYTES, maxPhysicalBytes(heap + overhead))).trim());
+    }
+
+    /** JavaCPP's resident-memory limit for a container of {@code bytes}: the container less its {@link #headroom}. */
+    static long maxPhysicalBytes(long bytes) {
+        return bytes - headroom(bytes);
     }
 
     /**

@@ -23,7 +23,6 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.PartitionPruningRDD;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
@@ -105,7 +104,8 @@ public final class PretrainingData implements Serializable {
     }
 
     /**
-     * The batches of one epoch, keyed by their index in the epoch (0 .. {@code batchesPerEpoch(n)} - 1).
+     * The batches of one epoch, keyed by their index in the epoch (0 .. {@code batchesPerEpoch(n)} - 1). Not
+     * cached: the caller persists what it keeps (a second cached copy here was never released).
      *
      * @param masker null for the stored (static) masks, else the masker for dynamic masking
      */
@@ -135,8 +135,7 @@ public final class PretrainingData implements Serializable {
                     List<TrainingSample> ordered = new ArrayList<>(list.size());
                     list.forEach(m -> ordered.add(m._2));
                     return SampleBatch.of(ordered);
-                })
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+                });
     }
 
     /**
