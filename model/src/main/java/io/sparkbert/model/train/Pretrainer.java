@@ -337,20 +337,27 @@ public final class Pretrainer {
         return new HeldOut(batches, baseline.accuracy());
     }
 
-    /** One worker trains in the driver; two or more are DL4J's parameter-averaging workers on Spark. */
+    /**
+     * One worker trains in the driver; two or more are threads of the driver in local mode and DL4J's
+     * parameter-averaging workers on the executors of a cluster.
+     */
     private RoundTrainer roundTrainer(ComputationGraph graph) {
         if (config.workers() == 1) {
             int threads = sc.isLocal() ? sc.defaultParallelism() : Runtime.getRuntime().availableProcessors();
             LOG.info("one worker: training in the driver with {} thread(s) per op, no parameter averaging", threads);
             return new DriverRounds(graph, config.seed(), threads);
         }
+        if (sc.isLocal()) {
+            int threads = Math.max(1, sc.defaultParallelism() / config.workers());
+            LOG.info("{} workers in local mode: one thread each in the driver with {} thread(s) per op, parameters "
+                    + "and Adam state averaged in memory", config.workers(), threads);
+            return new ThreadRounds(graph, config.workers(), config.seed(), threads);
+        }
         CollectionAccumulator<StepHook.StepRecord> records = sc.sc().collectionAccumulator("pretrain-steps");
         StepHook hook = new StepHook(config.seed(), records);
         RoundTrainingMaster master = trainingMaster(config, hook);
         SparkComputationGraph sparkGraph = new SparkComputationGraph(sc, graph, master);
-        int localWorkerThreads = sc.isLocal()
-                ? Math.max(1, Runtime.getRuntime().availableProcessors() / config.workers()) : 0;
-        return new SparkRounds(sparkGraph, master, hook, records, localWorkerThreads);
+        return new SparkRounds(sparkGraph, master, hook, records);
     }
 
     /**

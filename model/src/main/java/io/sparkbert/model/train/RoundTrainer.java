@@ -8,10 +8,11 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Trains the steps of one round (each worker {@code averagingFrequency} consecutive batches) and hands back
- * what every worker's step measured. Two kinds: {@link SparkRounds} (DL4J's parameter averaging over Spark
- * executors, for two or more workers) and {@link DriverRounds} (one worker: plain sequential training in the
- * driver, none of the averaging machinery). Both train the same steps on the same batches with the same
- * dropout seeds, so a one-worker run gives the same numbers either way.
+ * what every worker's step measured. Three kinds: {@link SparkRounds} (DL4J's parameter averaging over Spark
+ * executors, for two or more workers on a cluster), {@link ThreadRounds} (two or more workers in local mode:
+ * threads of the driver, averaged in memory) and {@link DriverRounds} (one worker: plain sequential training
+ * in the driver, none of the averaging machinery). All train the same steps on the same batches with the
+ * same dropout seeds.
  */
 interface RoundTrainer extends AutoCloseable {
 

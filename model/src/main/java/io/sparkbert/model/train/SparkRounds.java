@@ -8,30 +8,27 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 
 /**
- * Two or more workers: one DL4J {@code fitMultiDataSet} per round on the Spark executors ({@link RoundTrainingMaster}: each
- * executor keeps its network between rounds), parameters and Adam
- * state averaged at its end ({@link Pretrainer#trainingMaster}). The {@link StepHook} travels with the job,
- * seeds each step and reports it through {@code records}.
+ * Two or more workers on a cluster: one DL4J {@code fitMultiDataSet} per round on the Spark executors
+ * ({@link RoundTrainingMaster}: each executor keeps its network between rounds), parameters and Adam state
+ * averaged at its end ({@link Pretrainer#trainingMaster}). The {@link StepHook} travels with the job, seeds
+ * each step and reports it through {@code records}.
  *
- * <p>In local mode the workers are threads of the driver JVM and each ND4J op and BLAS call would use every
- * core: N workers x all cores oversubscribes the machine (measured on 2 cores, bert-mini: 1.6x slower), so
- * each worker's ops get {@code localWorkerThreads} threads for the round (0 = leave them; executors of a
- * cluster get OMP_NUM_THREADS = spark.task.cpus from Spark itself).
+ * <p> in local mode {@link ThreadRounds} does the same arithmetic without Spark
+ * in between. Executors get OMP_NUM_THREADS = spark.task.cpus from Spark itself, so each worker's ops use
+ * its task's cores.
  */
 final class SparkRounds implements RoundTrainer {
     private final SparkComputationGraph sparkGraph;
     private final RoundTrainingMaster master;
     private final StepHook hook;
     private final CollectionAccumulator<StepHook.StepRecord> records;
-    private final int localWorkerThreads;
 
     SparkRounds(SparkComputationGraph sparkGraph, RoundTrainingMaster master, StepHook hook,
-                CollectionAccumulator<StepHook.StepRecord> records, int localWorkerThreads) {
+                CollectionAccumulator<StepHook.StepRecord> records) {
         this.sparkGraph = sparkGraph;
         this.master = master;
         this.hook = hook;
         this.records = records;
-        this.localWorkerThreads = localWorkerThreads;
     }
 
     @Override
@@ -41,8 +38,7 @@ final class SparkRounds implements RoundTrainer {
                     + " but the run at step " + firstStep);
         }
         hook.startRound(firstStep);
-        RoundTrainer.withOpThreads(localWorkerThreads,
-                () -> sparkGraph.fitMultiDataSet(batches.map(b -> b.toMultiDataSet(Pretrainer.DTYPE))));
+        sparkGraph.fitMultiDataSet(batches.map(b -> b.toMultiDataSet(Pretrainer.DTYPE)));
         List<StepHook.StepRecord> done = new ArrayList<>(records.value());
         records.reset();
         return done;

@@ -60,7 +60,7 @@ class ParameterAveragingTrainingTest {
         StepHook hook = new StepHook(c.seed(), records);
         RoundTrainingMaster master = Pretrainer.trainingMaster(c, hook);
         SparkComputationGraph spark = new SparkComputationGraph(sc, graph, master);
-        try (SparkRounds trainer = new SparkRounds(spark, master, hook, records, 0)) {
+        try (SparkRounds trainer = new SparkRounds(spark, master, hook, records)) {
             return trainInRounds(trainer, c, batches, rounds);
         }
     }
@@ -201,6 +201,66 @@ class ParameterAveragingTrainingTest {
         double rel = inDriver.params().sub(onSpark.params()).norm2Number().doubleValue()
                 / onSpark.params().norm2Number().doubleValue();
         System.out.printf("1 worker with dropout, driver vs Spark rounds: relative parameter difference %.3g%n", rel);
+        assertTrue(rel < 1e-6, "relative parameter difference " + rel);
+    }
+
+    /**
+     * Two or more workers in local mode are threads of the driver averaged in memory ({@link ThreadRounds}):
+     * with dropout on, two workers over three rounds give bit for bit what DL4J's parameter-averaging trainer
+     * gives on Spark (for two workers the order of the sum cannot matter).
+     */
+    @Test
+    void twoWorkerThreadsEqualTwoWorkersOnSpark() {
+        PretrainConfig c = config(2, 2, 4);
+        List<SampleBatch> batches = TinyBatches.batches(TinyBatches.samples(64, 7), 4);
+        ComputationGraph onSpark = network(c, 0.1);
+        List<StepHook.StepRecord> sparkRecords = trainInRounds(onSpark, c, batches, 3);
+        ComputationGraph threads = network(c, 0.1);
+        Nd4j.getRandom().setSeed(4242);
+        List<StepHook.StepRecord> threadRecords;
+        try (ThreadRounds trainer = new ThreadRounds(threads, 2, c.seed(), 1)) {
+            threadRecords = trainInRounds(trainer, c, batches, 3);
+        }
+        assertEquals(12, threadRecords.size());
+        assertEquals(untimed(sparkRecords), untimed(threadRecords));
+        assertEquals(onSpark.params(), threads.params());
+        assertEquals(onSpark.getUpdater().getStateViewArray(), threads.getUpdater().getStateViewArray());
+        assertEquals(6, threads.getIterationCount());
+        assertTrue(threadRecords.stream().allMatch(r -> r.nanos() > 0), "every step is timed");
+    }
+
+    /**
+     * Three worker threads: the mean is summed in worker order, so two runs give the same bits; Spark adds
+     * the workers' results in the order its tasks finish, so against DL4J's trainer the parameters agree to
+     * float rounding.
+     */
+    @Test
+    void threeWorkerThreadsAreReproducibleAndMatchSpark() {
+        PretrainConfig c = config(3, 2, 4);
+        List<SampleBatch> batches = TinyBatches.batches(TinyBatches.samples(96, 8), 4);
+        ComputationGraph a = network(c, 0.1);
+        ComputationGraph b = network(c, 0.1);
+        List<StepHook.StepRecord> ra;
+        List<StepHook.StepRecord> rb;
+        try (ThreadRounds trainer = new ThreadRounds(a, 3, c.seed(), 1)) {
+            ra = trainInRounds(trainer, c, batches, 2);
+        }
+        try (ThreadRounds trainer = new ThreadRounds(b, 3, c.seed(), 1)) {
+            rb = trainInRounds(trainer, c, batches, 2);
+        }
+        assertEquals(12, ra.size());
+        assertEquals(untimed(ra), untimed(rb));
+        assertEquals(a.params(), b.params());
+        assertEquals(4, a.getIterationCount());
+
+        ComputationGraph onSpark = network(c, 0.1);
+        List<StepHook.StepRecord> sparkRecords = trainInRounds(onSpark, c, batches, 2);
+        for (int i = 0; i < 6; i++) {   // the first round starts from the same parameters: equal losses
+            assertEquals(untimed(sparkRecords).get(i), untimed(ra).get(i), "record " + i);
+        }
+        double rel = a.params().sub(onSpark.params()).norm2Number().doubleValue()
+                / onSpark.params().norm2Number().doubleValue();
+        System.out.printf("3 workers with dropout, threads vs Spark rounds: relative parameter difference %.3g%n", rel);
         assertTrue(rel < 1e-6, "relative parameter difference " + rel);
     }
 }
