@@ -1,5 +1,6 @@
 package io.sparkbert.model.checkpoint;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,15 +9,22 @@ import io.sparkbert.model.BertConfig;
 import io.sparkbert.model.BertModel;
 import io.sparkbert.model.MaskFiller;
 import io.sparkbert.pipeline.tokenizer.Vocab;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 
 class CheckpointTest {
@@ -57,6 +65,49 @@ class CheckpointTest {
         assertTrue(missing.getMessage().contains("vocab.txt is missing"), missing.getMessage());
         Checkpoint.write(ckpt, graph, vocab, true, true);
         assertEquals(graph.params(), Checkpoint.read(ckpt).graph().params());
+    }
+
+    /**
+     * model.zip holds what DL4J's ModelSerializer writes (same entries in the same order, same bytes once
+     * inflated), written without compression, and DL4J restores the parameters and Adam state from it.
+     */
+    @Test
+    void modelZipHoldsModelSerializersEntriesUncompressed() throws Exception {
+        Vocab vocab = vocab();
+        BertConfig cfg = new BertConfig(vocab.size(), 8, 1, 2, 16, "gelu", 0.1, 0.1, 16, 2, 0.02, 1e-12);
+        ComputationGraph graph = BertModel.build(cfg, S, P, 11);
+        graph.getUpdater().getStateViewArray().assign(
+                Nd4j.rand(DataType.FLOAT, graph.getUpdater().getStateViewArray().shape()));   // a non-zero Adam state
+        Path ours = dir.resolve("ours.zip");
+        Checkpoint.writeModelZip(graph, ours);
+        Path dl4j = dir.resolve("dl4j.zip");
+        ModelSerializer.writeModel(graph, dl4j.toFile(), true);
+
+        Map<String, byte[]> expected = zipEntries(dl4j);
+        Map<String, byte[]> actual = zipEntries(ours);
+        assertEquals(List.of("configuration.json", "coefficients.bin", "updaterState.bin"),
+                new ArrayList<>(expected.keySet()));
+        assertEquals(expected.keySet(), actual.keySet());
+        for (String name : expected.keySet()) {
+            assertArrayEquals(expected.get(name), actual.get(name), name);
+        }
+        long raw = actual.values().stream().mapToLong(b -> b.length).sum();
+        assertTrue(Files.size(ours) >= raw, "stored, not deflated: " + Files.size(ours) + " bytes for " + raw);
+
+        ComputationGraph restored = ModelSerializer.restoreComputationGraph(ours.toFile(), true);
+        assertEquals(graph.params(), restored.params());
+        assertEquals(graph.getUpdater().getStateViewArray(), restored.getUpdater().getStateViewArray());
+    }
+
+    /** A zip's entries in file order, each inflated. */
+    private static Map<String, byte[]> zipEntries(Path zip) throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
+            for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                entries.put(e.getName(), in.readAllBytes());
+            }
+        }
+        return entries;
     }
 
     @Test
