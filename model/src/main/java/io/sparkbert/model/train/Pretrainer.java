@@ -286,6 +286,7 @@ public final class Pretrainer {
                 lastCheckpoint = run.writeCheckpoint(step, graph, info.vocab(), info.uncased(), state(step),
                         config.keepCheckpoints());
                 LOG.info("checkpoint {}", lastCheckpoint);
+                throughput.endRound();      // the loop's wall time includes the checkpoint (the last one too)
             }
             if (outOfTime) {
                 LOG.info("stopping after {} minutes (--max-minutes) at step {} of {}; rerun the same command to "
