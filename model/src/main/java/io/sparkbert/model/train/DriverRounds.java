@@ -1,10 +1,8 @@
 package io.sparkbert.model.train;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
  * One worker: the round's batches are fetched to the driver and trained there, one {@code fit} per step on
@@ -31,22 +29,7 @@ final class DriverRounds implements RoundTrainer {
     @Override
     public List<StepHook.StepRecord> train(int firstStep, JavaRDD<SampleBatch> batches) {
         List<SampleBatch> round = batches.collect();    // one partition, in step order
-        List<StepHook.StepRecord> records = new ArrayList<>(round.size());
-        RoundTrainer.withOpThreads(threads, () -> {
-            for (SampleBatch batch : round) {
-                if (graph.getIterationCount() != firstStep + records.size()) {
-                    throw new IllegalStateException("the network is at iteration " + graph.getIterationCount()
-                            + " but the round at step " + (firstStep + records.size()));
-                }
-                MultiDataSet data = batch.toMultiDataSet(Pretrainer.DTYPE);
-                StepHook.seedStep(seed, graph.getIterationCount(), 0);
-                long started = System.nanoTime();
-                graph.fit(data);
-                records.add(StepHook.stepRecord(graph, data, 0, System.nanoTime() - started));
-            }
-            return records;
-        });
-        return records;
+        return RoundTrainer.withOpThreads(threads, () -> RoundTrainer.fitSteps(graph, round, firstStep, seed, 0));
     }
 
     @Override

@@ -1,9 +1,13 @@
 package io.sparkbert.model.train;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaRDD;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -32,6 +36,41 @@ interface RoundTrainer extends AutoCloseable {
     /** Releases what the rounds kept between them (the workers' networks). */
     @Override
     default void close() {
+    }
+
+    /**
+     * One worker's steps of a round on {@code network}, in order from {@code firstStep}: dropout seeded per
+     * (step, worker) as {@link StepHook} does, each step timed and recorded.
+     */
+    static List<StepHook.StepRecord> fitSteps(ComputationGraph network, List<SampleBatch> batches, int firstStep,
+                                              long seed, int worker) {
+        List<StepHook.StepRecord> records = new ArrayList<>(batches.size());
+        for (SampleBatch batch : batches) {
+            if (network.getIterationCount() != firstStep + records.size()) {
+                throw new IllegalStateException("the network is at iteration " + network.getIterationCount()
+                        + " but the round at step " + (firstStep + records.size()));
+            }
+            MultiDataSet data = batch.toMultiDataSet(Pretrainer.DTYPE);
+            StepHook.seedStep(seed, network.getIterationCount(), worker);
+            long started = System.nanoTime();
+            network.fit(data);
+            records.add(StepHook.stepRecord(network, data, worker, System.nanoTime() - started));
+        }
+        return records;
+    }
+
+    /**
+     * Makes a worker's network start a round where the averaged one is: its parameters, Adam state, iteration
+     * and epoch count (which the learning-rate schedule and Adam's bias correction read).
+     */
+    static void startRound(ComputationGraph worker, INDArray params, INDArray updaterState,
+                           ComputationGraphConfiguration averaged) {
+        worker.setParams(params);
+        if (updaterState != null) {
+            worker.getUpdater().getStateViewArray().assign(updaterState);
+        }
+        worker.getConfiguration().setIterationCount(averaged.getIterationCount());
+        worker.getConfiguration().setEpochCount(averaged.getEpochCount());
     }
 
     /**

@@ -97,13 +97,8 @@ final class RoundTrainingMaster extends ParameterAveragingTrainingMaster {
                 fresh.init();
                 return fresh;
             });
-            network.setParams(tuple.getParameters());
-            INDArray state = tuple.getUpdaterState();
-            if (state != null) {
-                network.getUpdater().getStateViewArray().assign(state);
-            }
-            network.getConfiguration().setIterationCount(tuple.getGraphConfiguration().getIterationCount());
-            network.getConfiguration().setEpochCount(tuple.getGraphConfiguration().getEpochCount());
+            RoundTrainer.startRound(network, tuple.getParameters(), tuple.getUpdaterState(),
+                    tuple.getGraphConfiguration());
             return network;
         }
 

@@ -9,7 +9,6 @@ import java.util.concurrent.Future;
 import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
  * Two or more workers in local mode, where Spark's executors would be threads of the driver JVM anyway: each
@@ -59,10 +58,6 @@ final class ThreadRounds implements RoundTrainer {
 
     @Override
     public List<StepHook.StepRecord> train(int firstStep, JavaRDD<SampleBatch> batches) {
-        if (graph.getIterationCount() != firstStep) {
-            throw new IllegalStateException("the network is at iteration " + graph.getIterationCount()
-                    + " but the round at step " + firstStep);
-        }
         List<List<SampleBatch>> perWorker = batches.glom().collect();    // one partition per worker, in step order
         if (perWorker.size() != workers.size()) {
             throw new IllegalStateException("a round of " + perWorker.size() + " partitions for " + workers.size()
@@ -72,7 +67,7 @@ final class ThreadRounds implements RoundTrainer {
             List<Future<List<StepHook.StepRecord>>> running = new ArrayList<>();
             for (int w = 0; w < workers.size(); w++) {
                 int worker = w;
-                running.add(threads.get(w).submit(() -> trainWorker(worker, perWorker.get(worker))));
+                running.add(threads.get(w).submit(() -> trainWorker(worker, perWorker.get(worker), firstStep)));
             }
             List<StepHook.StepRecord> records = new ArrayList<>();
             RuntimeException failed = null;
@@ -92,35 +87,28 @@ final class ThreadRounds implements RoundTrainer {
     }
 
     /** One worker's part of the round, on its own thread: start from the driver's network, fit its batches. */
-    private List<StepHook.StepRecord> trainWorker(int worker, List<SampleBatch> round) {
+    private List<StepHook.StepRecord> trainWorker(int worker, List<SampleBatch> round, int firstStep) {
         ComputationGraph network = workers.get(worker);
-        network.setParams(graph.params());
-        network.getUpdater().getStateViewArray().assign(graph.getUpdater().getStateViewArray());
-        network.getConfiguration().setIterationCount(graph.getIterationCount());
-        network.getConfiguration().setEpochCount(graph.getConfiguration().getEpochCount());
-        List<StepHook.StepRecord> records = new ArrayList<>(round.size());
-        for (SampleBatch batch : round) {
-            MultiDataSet data = batch.toMultiDataSet(Pretrainer.DTYPE);
-            StepHook.seedStep(seed, network.getIterationCount(), worker);
-            long started = System.nanoTime();
-            network.fit(data);
-            records.add(StepHook.stepRecord(network, data, worker, System.nanoTime() - started));
-        }
-        return records;
+        RoundTrainer.startRound(network, graph.params(), graph.getUpdater().getStateViewArray(),
+                graph.getConfiguration());
+        return RoundTrainer.fitSteps(network, round, firstStep, seed, worker);
     }
 
-    /** The driver's network becomes the mean of the workers' (DL4J's processResults, summed in worker order). */
+    /**
+     * The driver's network becomes the mean of the workers' (DL4J's processResults: the sum in worker order,
+     * then divided by the number of workers), computed in place in its parameter and Adam-state arrays.
+     */
     private void average(int roundSteps) {
-        INDArray params = workers.get(0).params().dup();
-        INDArray state = workers.get(0).getUpdater().getStateViewArray().dup();
+        INDArray params = graph.params();
+        INDArray state = graph.getUpdater().getStateViewArray();
+        params.assign(workers.get(0).params());
+        state.assign(workers.get(0).getUpdater().getStateViewArray());
         for (int w = 1; w < workers.size(); w++) {
             params.addi(workers.get(w).params());
             state.addi(workers.get(w).getUpdater().getStateViewArray());
         }
         params.divi(workers.size());
         state.divi(workers.size());
-        graph.setParams(params);
-        graph.getUpdater().setStateViewArray(state);
         graph.getConfiguration().setIterationCount(graph.getIterationCount() + roundSteps);
     }
 
