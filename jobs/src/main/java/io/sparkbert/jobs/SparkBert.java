@@ -1,6 +1,7 @@
 package io.sparkbert.jobs;
 
 import io.sparkbert.model.BlasKernels;
+import io.sparkbert.model.NativeBuild;
 import io.sparkbert.pipeline.tokenizer.InvalidVocabException;
 import io.sparkbert.pipeline.util.OutputExistsException;
 import io.sparkbert.pipeline.util.OutputLock;
@@ -53,6 +54,7 @@ public final class SparkBert implements Runnable {
     static final String SAMEDIFF_NOISE = "Added differentiated op ";
 
     public static void main(String[] args) {
+        NativeBuild.selectForThisMachine();     // before anything loads ND4J (see NativeBuild)
         System.setOut(new java.io.PrintStream(new LineFilter(System.out, SAMEDIFF_NOISE), true,
                 java.nio.charset.StandardCharsets.UTF_8));
         int status = execute(args);
@@ -146,7 +148,8 @@ public final class SparkBert implements Runnable {
         public String[] getVersion() {
             String version = SparkBert.class.getPackage().getImplementationVersion();
             return new String[] {"sparkbert " + (version != null ? version : "(development build)"),
-                BlasKernels.describe(System.getenv("OPENBLAS_CORETYPE"), BlasKernels.cpuFlags(Path.of("/proc/cpuinfo")))};
+                BlasKernels.describe(System.getenv("OPENBLAS_CORETYPE"), BlasKernels.cpuFlags(Path.of("/proc/cpuinfo"))),
+                NativeBuild.describe()};
         }
     }
 }

@@ -69,6 +69,7 @@ public final class BlasKernels {
         } else {
             LOG.info(line);
         }
+        NativeBuild.log();
     }
 
     /** The flags of the first processor in a /proc/cpuinfo file; empty where there is none (not Linux). */
