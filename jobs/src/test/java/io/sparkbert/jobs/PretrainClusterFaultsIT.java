@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkbert.model.BlasKernels;
+import io.sparkbert.model.NativeBuild;
 import io.sparkbert.model.checkpoint.Checkpoint;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -104,6 +106,11 @@ class PretrainClusterFaultsIT {
                 assertTrue(launch.contains("-Dorg.bytedeco.javacpp.maxbytes=" + 512L * 1024 * 1024)
                         && launch.contains("-Dorg.bytedeco.javacpp.maxphysicalbytes=" + 1792L * 1024 * 1024),
                         "the executor's launch command carries ND4J's limits:\n" + launch.lines().limit(3).toList());
+                // NativeBuildPlugin chose the executor's libnd4j by its CPU before ND4J loaded
+                String build = "libnd4j build: linux-x86_64" + NativeBuild.choose(
+                        BlasKernels.cpuFlags(Path.of("/proc/cpuinfo")), NativeBuild.onClassPath(NativeBuild.ONEDNN_AVX512));
+                assertTrue(launch.lines().anyMatch(l -> l.endsWith(build) || l.contains(build + " (generic")),
+                        "the executor's log says " + build);
             }
         }
         List<JsonNode> steps = undisturbed.stream().filter(n -> n.has("loss")).toList();
