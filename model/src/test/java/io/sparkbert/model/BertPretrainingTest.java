@@ -115,16 +115,8 @@ class BertPretrainingTest {
         double weighted = 0;
         double weightSum = 0;
         for (int r = 0; r < logits.length; r++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (double x : logits[r]) {
-                max = Math.max(max, x);
-            }
-            double sumExp = 0;
-            for (double x : logits[r]) {
-                sumExp += Math.exp(x - max);
-            }
             double w = lmWeights[r / 2][r % 2];
-            weighted += w * (max + Math.log(sumExp) - logits[r][(int) lmIds[r / 2][r % 2]]);
+            weighted += w * (JavaReference.logSumExp(logits[r]) - logits[r][(int) lmIds[r / 2][r % 2]]);
             weightSum += w;
         }
         assertEquals(weighted / (weightSum + 1e-5), out.get("mlm_loss").getDouble(0), 1e-12);

@@ -99,6 +99,19 @@ final class JavaReference {
         return y;
     }
 
+    /** log Σ exp(row), shifted by the row's maximum so that no exp overflows. */
+    static double logSumExp(double[] row) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double x : row) {
+            max = Math.max(max, x);
+        }
+        double sumExp = 0;
+        for (double x : row) {
+            sumExp += Math.exp(x - max);
+        }
+        return max + Math.log(sumExp);
+    }
+
     /** Exact GELU, 0.5·x·(1 + erf(x/√2)), with our own {@link #erf}. */
     static double gelu(double x) {
         return 0.5 * x * (1.0 + erf(x / Math.sqrt(2.0)));

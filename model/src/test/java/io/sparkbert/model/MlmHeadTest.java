@@ -45,19 +45,12 @@ class MlmHeadTest {
             double expectedLoss = 0;
             double[][] expectedGrad = new double[LOGITS.length][VOCAB];
             for (int r = 0; r < LOGITS.length; r++) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (double x : LOGITS[r]) {
-                    max = Math.max(max, x);
-                }
-                double sumExp = 0;
-                for (double x : LOGITS[r]) {
-                    sumExp += Math.exp(x - max);
-                }
+                double logSumExp = JavaReference.logSumExp(LOGITS[r]);
                 double scale = WEIGHTS[r] / (weightSum + 1e-5);
-                expectedLoss += scale * (max + Math.log(sumExp) - LOGITS[r][IDS[r]]);
+                expectedLoss += scale * (logSumExp - LOGITS[r][IDS[r]]);
                 // d loss / d logit = scale · (softmax - onehot(id))
                 for (int v = 0; v < VOCAB; v++) {
-                    expectedGrad[r][v] = scale * (Math.exp(LOGITS[r][v] - max) / sumExp - (v == IDS[r] ? 1 : 0));
+                    expectedGrad[r][v] = scale * (Math.exp(LOGITS[r][v] - logSumExp) - (v == IDS[r] ? 1 : 0));
                 }
             }
             INDArray value = sd.output(Map.of(), loss.name()).get(loss.name());
