@@ -30,8 +30,9 @@ import org.nd4j.linalg.api.buffer.DataType;
  * model into separate DL4J layers would need two copies kept in sync by hand.
  *
  * <p>Gradients: compute them with {@link #gradients}, not with SameDiff's {@code calculateGradients} or
- * {@code fit} alone. SameDiff differentiates the decoder's use of the token table; the lookup's part is
- * added by {@link Embeddings#addLookupGradient} (M2.1's gather gradient is wrong, see {@link Embeddings}).
+ * {@code fit} alone. SameDiff differentiates the decoder's use of the token table; the parts of the row
+ * gather (the embedding lookup, the MLM loss's target rows and bias) are added by {@link TokenLookup#addGradient}
+ * (M2.1's gather gradient is wrong, see {@link TokenLookup}).
  */
 public final class BertPretraining {
 
@@ -83,18 +84,22 @@ public final class BertPretraining {
     }
 
     /** Adds the forward pass and the losses to {@code sd}; sets "loss" as the loss variable. */
-    public static Graph build(SameDiff sd, Inputs in, Params p, BertConfig cfg, int seqLen, boolean training) {
-        SDVariable x = Embeddings.apply(sd, in.inputIds(), in.tokenTypeIds(), p.embeddings(), cfg, seqLen, training);
+    public static Graph build(SameDiff sd, Inputs in, Params p, BertConfig cfg, int seqLen, int maxPredictions,
+                              boolean training) {
+        SDVariable tokenTable = p.embeddings().tokenTable();
+        TokenLookup lookup = TokenLookup.gather(sd, tokenTable, p.mlm().outputBias(), in.inputIds(), in.maskedLmIds(),
+                seqLen, maxPredictions);
+        SDVariable x = Embeddings.apply(sd, lookup.tokens(), in.tokenTypeIds(), p.embeddings(), cfg, seqLen, training);
         SDVariable mask = in.attentionMask().castTo(x.dataType());
         for (EncoderBlock.Params block : p.blocks()) {
             x = EncoderBlock.apply(sd, x, mask, block, cfg, seqLen, training);
         }
         SDVariable sequenceOutput = sd.identity("sequence_output", x);
-        SDVariable mlmLogits = sd.identity("mlm_logits", MlmHead.logits(sd, sequenceOutput,
-                in.maskedLmPositions(), p.embeddings().tokenTable(), p.mlm(), cfg, seqLen));
+        SDVariable mlmHidden = MlmHead.hidden(sd, sequenceOutput, in.maskedLmPositions(), p.mlm(), cfg, seqLen);
+        SDVariable mlmLogits = sd.identity("mlm_logits", MlmHead.logits(sd, mlmHidden, tokenTable, p.mlm(), cfg));
         SDVariable nspLogits = sd.identity("nsp_logits", NspHead.logits(sd, sequenceOutput, p.nsp()));
         SDVariable mlmLoss = sd.identity("mlm_loss",
-                MlmHead.loss(sd, mlmLogits, in.maskedLmIds(), in.maskedLmWeights(), cfg));
+                MlmHead.loss(sd, mlmLogits, mlmHidden, lookup.targetRows(), lookup.targetBias(), in.maskedLmWeights()));
         SDVariable nspLoss = sd.identity("nsp_loss", NspHead.loss(sd, nspLogits, in.nextSentenceLabel()));
         SDVariable loss = sd.identity("loss", mlmLoss.add(nspLoss));
         sd.setLossVariables(loss);
@@ -107,16 +112,16 @@ public final class BertPretraining {
 
     /**
      * One forward + backward execution of the graph in {@code sd} (built by {@link #build}): the requested
-     * outputs, and dLoss/dv for every {@code variables} entry (parameters or placeholders), with the token
-     * table's gradient completed by the lookup's part. {@code tokenTable} names the token table variable
-     * (its name in {@code sd}).
+     * outputs, and dLoss/dv for every {@code variables} entry (parameters or placeholders), with the gradients of
+     * the token table and the MLM output bias completed by the parts of {@link TokenLookup}'s gather.
+     * {@code tokenTable} and {@code outputBias} name those two variables in {@code sd}.
      */
     public static Gradients gradients(SameDiff sd, Map<String, INDArray> placeholders, List<String> outputs,
-                                      List<String> variables, String tokenTable) {
+                                      List<String> variables, String tokenTable, String outputBias) {
         List<String> outs = new ArrayList<>(outputs);
-        outs.add(Embeddings.TOKEN_IDS);
+        outs.add(TokenLookup.IDS);
         List<String> vars = new ArrayList<>(variables);
-        vars.add(Embeddings.TOKEN_VECTORS);
+        vars.add(TokenLookup.ROWS);
         // SameDiff's calculateGradientsAndOutputs, but with the session's array cache ON: it switches the
         // cache off for gradient functions, so every intermediate array of every step is a fresh native
         // allocation (1.3 GB per bert-mini step at B=8, a fifth of its time in allocation and in the
@@ -147,12 +152,9 @@ public final class BertPretraining {
         for (String o : outs) {
             outValues.put(o, values.get(o));
         }
-        INDArray vectorsGrad = grads.remove(Embeddings.TOKEN_VECTORS);
-        INDArray tableGrad = grads.get(tokenTable);
-        if (tableGrad != null) {
-            Embeddings.addLookupGradient(tableGrad, outValues.get(Embeddings.TOKEN_IDS), vectorsGrad);
-        }
-        outValues.remove(Embeddings.TOKEN_IDS);
+        TokenLookup.addGradient(grads.get(tokenTable), grads.get(outputBias), outValues.get(TokenLookup.IDS),
+                grads.remove(TokenLookup.ROWS));
+        outValues.remove(TokenLookup.IDS);
         return new Gradients(outValues, grads);
     }
 
@@ -194,7 +196,8 @@ public final class BertPretraining {
                 params.add(v.name());
             }
         }
-        return gradients(g.sd(), placeholders, outputs, params, g.params().embeddings().tokenTable().name());
+        return gradients(g.sd(), placeholders, outputs, params, g.params().embeddings().tokenTable().name(),
+                g.params().mlm().outputBias().name());
     }
 
     /** A fresh standalone graph with placeholders: for SameDiff training, inference and tests. */
@@ -202,6 +205,6 @@ public final class BertPretraining {
                                DataType dataType) {
         SameDiff sd = SameDiff.create();
         Inputs in = placeholders(sd, seqLen, maxPredictions, dataType);
-        return build(sd, in, createParams(sd, cfg, dataType, seed), cfg, seqLen, training);
+        return build(sd, in, createParams(sd, cfg, dataType, seed), cfg, seqLen, maxPredictions, training);
     }
 }

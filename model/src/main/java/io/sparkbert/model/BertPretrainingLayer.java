@@ -177,6 +177,8 @@ public class BertPretrainingLayer extends SameDiffOutputLayer {
 
     /** The DL4J key of the token embedding table. */
     public static final String TOKEN_TABLE = "embeddings/token";
+    /** The DL4J key of the MLM decoder's output bias. */
+    public static final String OUTPUT_BIAS = paramKey("mlm/output_bias");
 
     /**
      * A frozen token table gets SGD with learning rate 0 (no update); everything else the layer's updater.
@@ -274,7 +276,7 @@ public class BertPretrainingLayer extends SameDiffOutputLayer {
         BertPretraining.Params bound = (BertPretraining.Params) rebind(template, params);
 
         boolean dropout = cfg.hiddenDropoutProb() > 0 || cfg.attentionProbsDropoutProb() > 0;
-        BertPretraining.Graph g = BertPretraining.build(sd, in, bound, cfg, s, dropout);
+        BertPretraining.Graph g = BertPretraining.build(sd, in, bound, cfg, s, p, dropout);
 
         SDVariable batch = nsp.mul(0.0).add(1.0).sum();                                        // B, as a scalar
         SDVariable summed = sd.identity(SUMMED_LOSS, g.loss().mul(batch));

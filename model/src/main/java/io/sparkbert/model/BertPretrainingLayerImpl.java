@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.samediff.SameDiffOutputLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -71,7 +72,7 @@ public class BertPretrainingLayerImpl extends SameDiffOutputLayer {
         placeholders.put(LABELS_KEY, labels);
         BertPretraining.Gradients result = BertPretraining.gradients(sameDiff, placeholders,
                 List.of(BertPretrainingLayer.SUMMED_LOSS, BertPretrainingLayer.MLM_LOSS, BertPretrainingLayer.NSP_LOSS),
-                gradVars, BertPretrainingLayer.TOKEN_TABLE);
+                gradVars, BertPretrainingLayer.TOKEN_TABLE, BertPretrainingLayer.OUTPUT_BIAS);
 
         Gradient gradient = new DefaultGradient();
         for (String name : paramTable.keySet()) {
@@ -96,6 +97,32 @@ public class BertPretrainingLayerImpl extends SameDiffOutputLayer {
             dLdIn = dLdIn.detach();
         }
         return new Pair<>(gradient, dLdIn);
+    }
+
+    /**
+     * The activations (packed MLM and NSP logits), as DL4J's own {@code activate}, but with a labels array: DL4J
+     * feeds only the input for activations, while the graph's one gather ({@link TokenLookup}) also reads the MLM
+     * targets' rows, whose ids are in the labels. Without labels, zeros stand in; the activations do not depend on
+     * them.
+     */
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(false);
+        INDArray out;
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            if (sameDiff == null) {
+                doInit();
+            }
+            BertPretrainingLayer conf = (BertPretrainingLayer) layerConf();
+            Map<String, INDArray> placeholders = new HashMap<>();
+            placeholders.put(INPUT_KEY, input);
+            placeholders.put(LABELS_KEY, labels != null ? labels
+                    : Nd4j.zeros(input.dataType(), input.size(0), conf.labelsWidth()));
+            out = sameDiff.outputSingle(placeholders, conf.activationsVertexName());
+            sameDiff.clearPlaceholders(true);
+            sameDiff.clearOpInputs();
+        }
+        return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, out);
     }
 
     @Override

@@ -16,7 +16,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * gathered = onehot(positions, S) · sequence          [B, P, H]   (a batched matmul = gather, no loop)
  * h        = LN(GELU(gathered·W + b))                 [B·P, H]
  * logits   = h · tokenTableᵀ + outputBias             [B·P, V]    decoder TIED to the token embeddings
- * nll      = -log softmax(logits)[ids]                [B·P]       as logsumexp(logits) - logits[ids]
+ * nll      = -log softmax(logits)[ids]                [B·P]       as logsumexp(logits) - logits[ids], where
+ *            logits[ids] = Σ_H(h ⊙ tokenTable[ids]) + outputBias[ids]
  * loss     = Σ(weights·nll) / (Σ weights + 1e-5)      scalar
  * </pre>
  *
@@ -53,17 +54,22 @@ public final class MlmHead {
                 sd.var(prefix + "/output_bias", Nd4j.zeros(dataType, cfg.vocabSize())));
     }
 
-    /** Logits [B·P, V] at the masked positions. */
-    public static SDVariable logits(SameDiff sd, SDVariable sequence, SDVariable positions, SDVariable tokenTable,
-                                    Params p, BertConfig cfg, int seqLen) {
+    /** The transformed hidden states h [B·P, H] at the masked positions (the decoder's input). */
+    public static SDVariable hidden(SameDiff sd, SDVariable sequence, SDVariable positions, Params p, BertConfig cfg,
+                                    int seqLen) {
         int hidden = cfg.hiddenSize();
         p.requireShapes(cfg);
-        Shapes.require(tokenTable, "the tied decoder (token table) [V, H]", cfg.vocabSize(), hidden);
         Shapes.require(positions, "masked_lm_positions [B, P]", Shapes.ANY, Shapes.ANY);
         SDVariable select = sd.oneHot(positions.castTo(DataType.INT), seqLen, -1, 1.0, 0.0, sequence.dataType());
         SDVariable gathered = sd.mmul(select, sequence, false, false, false).reshape(-1, hidden); // [B·P, H]
         SDVariable h = Layers.gelu(sd, Layers.dense(gathered, p.w(), p.b()));
-        h = Layers.layerNorm(sd, h, p.lnGain(), p.lnBias(), cfg.layerNormEps());
+        return Layers.layerNorm(sd, h, p.lnGain(), p.lnBias(), cfg.layerNormEps());
+    }
+
+    /** Logits [B·P, V] of {@link #hidden}'s h: the tied decoder. */
+    public static SDVariable logits(SameDiff sd, SDVariable h, SDVariable tokenTable, Params p, BertConfig cfg) {
+        p.requireShapes(cfg);
+        Shapes.require(tokenTable, "the tied decoder (token table) [V, H]", cfg.vocabSize(), cfg.hiddenSize());
         return Layers.addBias(sd.mmul(h, tokenTable, false, true, false), p.outputBias());   // [B·P, V]
     }
 
@@ -75,14 +81,20 @@ public final class MlmHead {
      * backward took 420 ms of a 2.6 s bert-mini step at 128 tokens and vocabulary 30,522; these passes take about
      * 190 ms (docs/performance.md). M2.1's fused cross-entropy ops are not an option:
      * their gradients ignore the gradient flowing into them, so they are right only as the whole loss.
+     *
+     * <p>The target logit is not picked out of the logits (a one-hot [B·P, V] product: forward and backward five
+     * passes over the largest array of the step) but computed again from its parts, h·tokenTable[id] +
+     * outputBias[id], with the decoder's rows and bias at the target ids read by {@link TokenLookup}.
+     *
+     * @param targetRows tokenTable[ids] [B·P, H]
+     * @param targetBias outputBias[ids] [B·P]
      */
-    public static SDVariable loss(SameDiff sd, SDVariable logits, SDVariable ids, SDVariable weights, BertConfig cfg) {
+    public static SDVariable loss(SameDiff sd, SDVariable logits, SDVariable h, SDVariable targetRows,
+                                  SDVariable targetBias, SDVariable weights) {
         SDVariable rowMax = new StopGradient(sd, logits.max(true, 1)).outputVariable();             // [B·P, 1]
         SDVariable logSumExp = sd.math().log(sd.math().exp(logits.sub(rowMax)).sum(true, 1))
                 .add(rowMax).reshape(-1);                                                        // [B·P]
-        SDVariable target = sd.oneHot(ids.castTo(DataType.INT).reshape(-1), cfg.vocabSize(), -1, 1.0, 0.0,
-                logits.dataType());                                                              // [B·P, V]
-        SDVariable targetLogit = logits.mul(target).sum(1);                                       // [B·P]
+        SDVariable targetLogit = h.mul(targetRows).sum(1).add(targetBias);                      // [B·P]
         SDVariable nll = logSumExp.sub(targetLogit);                                             // [B·P]
         SDVariable w = weights.castTo(logits.dataType()).reshape(-1);
         return nll.mul(w).sum().div(w.sum().add(1e-5));

@@ -21,16 +21,18 @@ class BertPretrainingTest {
     private static final DataType D = DataType.DOUBLE;
 
     /**
-     * {@link BertPretraining#gradients} (SameDiff's backprop plus the token lookup's scatter-add) against
+     * {@link BertPretraining#gradients} (SameDiff's backprop plus the row lookups' scatter-adds) against
      * central differences of the loss, for the parameters of a tiny double model. The
-     * batch repeats token ids ([CLS]=1 and [SEP]=2 in every row, 0 in padding), which is where M2.1's own
-     * gather gradient goes wrong.
+     * batch repeats token ids ([CLS]=1 and [SEP]=2 in every row, 0 in padding) and an MLM target id, which is
+     * where M2.1's own gather gradient goes wrong.
      */
     @Test
     void gradientsOfTheTinyModelMatchFiniteDifferences() {
         BertConfig cfg = new BertConfig(20, 4, 2, 2, 8, "gelu", 0.0, 0.0, 8, 2, 0.3, 1e-12);
         BertPretraining.Graph g = BertPretraining.create(cfg, 8, 2, false, 42, D);
-        Map<String, INDArray> feed = TestBatch.feed(TestBatch.columns());
+        INDArray[] columns = TestBatch.columns();
+        columns[4].putScalar(1, 0, 6);  // MLM target id 6 twice: the target rows' gradients must add up too
+        Map<String, INDArray> feed = TestBatch.feed(columns);
         BertPretraining.Gradients analytic = BertPretraining.gradients(g, feed, List.of("loss"));
         double eps = 1e-6;
         int checked = 0;
@@ -41,9 +43,10 @@ class BertPretrainingTest {
             }
             INDArray param = v.getArr();
             INDArray grad = analytic.gradients().get(v.name());
-            // every element of the token table (where the lookup's part goes), every 4th of the others:
-            // the whole-network DL4J gradient check in BertModelTest covers all elements
-            long stride = v.name().equals(g.params().embeddings().tokenTable().name()) ? 1 : 4;
+            // every element of the token table and the MLM output bias (where the row lookups' parts go), every
+            // 4th of the others: the whole-network DL4J gradient check in BertModelTest covers all elements
+            long stride = v.name().equals(g.params().embeddings().tokenTable().name())
+                    || v.name().equals(g.params().mlm().outputBias().name()) ? 1 : 4;
             for (long i = 0; i < param.length(); i += stride) {
                 double original = param.getDouble(i);
                 param.putScalar(i, original + eps);
@@ -65,7 +68,10 @@ class BertPretrainingTest {
         assertTrue(checked > 150, "checked " + checked);
     }
 
-    /** The token table's gradient is the decoder's part plus, row by row, the summed lookup gradients. */
+    /**
+     * The token table's gradient is the decoder's part plus, row by row, the summed gradients of the rows the
+     * gather read for the embedding lookup and for the MLM loss's target logits.
+     */
     @Test
     void theTokenTableGradientAddsTheLookupOfEveryOccurrence() {
         BertConfig cfg = new BertConfig(20, 4, 1, 2, 8, "gelu", 0.0, 0.0, 8, 2, 0.3, 1e-12);
@@ -73,17 +79,20 @@ class BertPretrainingTest {
         Map<String, INDArray> feed = TestBatch.feed(TestBatch.columns());
         String table = g.params().embeddings().tokenTable().name();
         INDArray complete = BertPretraining.gradients(g, feed, List.of("loss")).gradients().get(table);
-        var raw = g.sd().calculateGradientsAndOutputs(feed, List.of(Embeddings.TOKEN_IDS),
-                List.of(table, Embeddings.TOKEN_VECTORS));
+        var raw = g.sd().calculateGradientsAndOutputs(feed, List.of(TokenLookup.IDS), List.of(table, TokenLookup.ROWS));
         INDArray decoderOnly = raw.getGradients().get(table);
-        INDArray vectorsGrad = raw.getGradients().get(Embeddings.TOKEN_VECTORS);
-        double[][] ids = TestBatch.columns()[0].toDoubleMatrix();
+        INDArray rowsGrad = raw.getGradients().get(TokenLookup.ROWS);
+        INDArray[] columns = TestBatch.columns();
         double[][] expected = decoderOnly.toDoubleMatrix();
-        for (int r = 0; r < ids.length; r++) {
-            for (int c = 0; c < ids[r].length; c++) {
-                int id = (int) ids[r][c];
-                for (int h = 0; h < 4; h++) {
-                    expected[id][h] += vectorsGrad.getDouble(r * ids[r].length + c, h);
+        // the gathered ids: each sample's S input ids, then its P target ids
+        int row = 0;
+        for (int b = 0; b < columns[0].rows(); b++) {
+            for (INDArray ids : new INDArray[] {columns[0].getRow(b), columns[4].getRow(b)}) {
+                for (int i = 0; i < ids.length(); i++, row++) {
+                    int id = ids.getInt(i);
+                    for (int h = 0; h < 4; h++) {
+                        expected[id][h] += rowsGrad.getDouble(row, h);
+                    }
                 }
             }
         }
@@ -139,7 +148,9 @@ class BertPretrainingTest {
         Map<String, INDArray> feed = TestBatch.feed(TestBatch.columns());
         List<String> params = new ArrayList<>();
         for (SDVariable v : g.sd().variables()) {
-            if (v.getVariableType() == VariableType.VARIABLE && !v.name().equals("embeddings/token")) {
+            // all but the two tables whose gradients get TokenLookup's part added outside SameDiff
+            if (v.getVariableType() == VariableType.VARIABLE && !v.name().equals("embeddings/token")
+                    && !v.name().equals("mlm/output_bias")) {
                 params.add(v.name());
             }
         }

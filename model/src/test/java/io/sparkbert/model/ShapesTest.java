@@ -37,10 +37,11 @@ class ShapesTest {
     void inputsOfAnotherSequenceLengthAreNamed() {
         SameDiff sd = SameDiff.create();
         Embeddings.Params p = Embeddings.createParams(sd, "emb", CFG, DataType.DOUBLE, new Random(2));
+        MlmHead.Params mlm = MlmHead.createParams(sd, "mlm", CFG, DataType.DOUBLE, new Random(3));
         SDVariable ids = sd.placeHolder("input_ids", DataType.DOUBLE, -1, SEQ + 2);
-        SDVariable types = sd.placeHolder("token_type_ids", DataType.DOUBLE, -1, SEQ);
+        SDVariable lmIds = sd.placeHolder("masked_lm_ids", DataType.DOUBLE, -1, 2);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Embeddings.apply(sd, ids, types, p, CFG, SEQ, false));
+                () -> TokenLookup.gather(sd, p.tokenTable(), mlm.outputBias(), ids, lmIds, SEQ, 2));
         assertTrue(e.getMessage().contains("input_ids [B, S] must have shape [any, 6], but 'input_ids' has [-1, 8]"),
                 e.getMessage());
     }
@@ -51,10 +52,9 @@ class ShapesTest {
         BertConfig otherVocab = new BertConfig(12, 4, 1, 2, 8, "gelu", 0.0, 0.0, 512, 2, 0.02, 1e-12);
         MlmHead.Params p = MlmHead.createParams(sd, "mlm", otherVocab, DataType.DOUBLE, new Random(3));
         SDVariable table = sd.var("token", Nd4j.zeros(DataType.DOUBLE, 10, 4));
-        SDVariable sequence = sd.placeHolder("sequence", DataType.DOUBLE, -1, SEQ, 4);
-        SDVariable positions = sd.placeHolder("positions", DataType.DOUBLE, -1, 2);
+        SDVariable h = sd.placeHolder("h", DataType.DOUBLE, -1, 4);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> MlmHead.logits(sd, sequence, positions, table, p, CFG, SEQ));
+                () -> MlmHead.logits(sd, h, table, p, CFG));
         assertTrue(e.getMessage().contains("MLM output bias [V] must have shape [10]"), e.getMessage());
     }
 
