@@ -73,8 +73,8 @@ public final class BertInference {
         this.maxPredictions = layer.maxPredictions();
         this.vocabSize = layer.bertConfig().vocabSize();
         this.typeVocabSize = layer.bertConfig().typeVocabSize();
-        this.graph = BertPretraining.create(layer.bertConfig().withoutDropout(), seqLen, maxPredictions, false,
-                layer.seed(), DataType.FLOAT);
+        this.graph = BertPretraining.declare(layer.bertConfig().withoutDropout(), seqLen, maxPredictions, false,
+                DataType.FLOAT);
         load(trained);
     }
 

@@ -73,7 +73,18 @@ public final class BertPretraining {
 
     /** Creates all parameters in {@code sd} (docs/design.md §5 init, deterministic for the seed). */
     public static Params createParams(SameDiff sd, BertConfig cfg, DataType dataType, long seed) {
-        Random rng = new Random(seed);
+        return createParams(sd, cfg, dataType, new Random(seed));
+    }
+
+    /**
+     * The parameters of {@link #createParams} (same names, shapes and types) with zero values, drawing no random
+     * numbers: for templates, and for graphs whose parameters are assigned right after.
+     */
+    public static Params declareParams(SameDiff sd, BertConfig cfg, DataType dataType) {
+        return createParams(sd, cfg, dataType, Layers.SHAPES_ONLY);
+    }
+
+    private static Params createParams(SameDiff sd, BertConfig cfg, DataType dataType, Random rng) {
         Embeddings.Params emb = Embeddings.createParams(sd, "embeddings", cfg, dataType, rng);
         List<EncoderBlock.Params> blocks = new ArrayList<>();
         for (int l = 0; l < cfg.numHiddenLayers(); l++) {
@@ -206,5 +217,12 @@ public final class BertPretraining {
         SameDiff sd = SameDiff.create();
         Inputs in = placeholders(sd, seqLen, maxPredictions, dataType);
         return build(sd, in, createParams(sd, cfg, dataType, seed), cfg, seqLen, maxPredictions, training);
+    }
+
+    /** {@link #create}'s graph with zero parameters ({@link #declareParams}), for values assigned right after. */
+    public static Graph declare(BertConfig cfg, int seqLen, int maxPredictions, boolean training, DataType dataType) {
+        SameDiff sd = SameDiff.create();
+        Inputs in = placeholders(sd, seqLen, maxPredictions, dataType);
+        return build(sd, in, declareParams(sd, cfg, dataType), cfg, seqLen, maxPredictions, training);
     }
 }

@@ -243,10 +243,17 @@ public class BertPretrainingLayer extends SameDiffOutputLayer {
         }
     }
 
-    /** The trainable variables of {@link BertPretraining#createParams} on a scratch graph, in creation order. */
+    /**
+     * The trainable variables of {@link BertPretraining#createParams} on a scratch graph, in creation order; with
+     * {@code values} false only their names and shapes are meant (zeros, no random draws).
+     */
     private List<SDVariable> templateParams(DataType dataType, boolean values) {
         SameDiff scratch = SameDiff.create();
-        BertPretraining.createParams(scratch, bertConfig(), dataType, seed);
+        if (values) {
+            BertPretraining.createParams(scratch, bertConfig(), dataType, seed);
+        } else {
+            BertPretraining.declareParams(scratch, bertConfig(), dataType);
+        }
         List<SDVariable> out = new ArrayList<>();
         for (SDVariable v : scratch.variables()) {
             if (v.getVariableType() == VariableType.VARIABLE) {
@@ -272,7 +279,7 @@ public class BertPretrainingLayer extends SameDiffOutputLayer {
         BertPretraining.Inputs in = new BertPretraining.Inputs(ids, types, mask, positions, lmIds, lmWeights, nsp);
 
         SameDiff scratch = SameDiff.create();
-        BertPretraining.Params template = BertPretraining.createParams(scratch, cfg, dt, seed);
+        BertPretraining.Params template = BertPretraining.declareParams(scratch, cfg, dt);
         BertPretraining.Params bound = (BertPretraining.Params) rebind(template, params);
 
         boolean dropout = cfg.hiddenDropoutProb() > 0 || cfg.attentionProbsDropoutProb() > 0;

@@ -171,4 +171,28 @@ class BertPretrainingTest {
             }
         }
     }
+
+    /** Declared parameters are the created ones (names, order, shapes, types), with zeros where those are drawn. */
+    @Test
+    void declaredParametersAreTheCreatedOnesWithZeroValues() {
+        BertConfig cfg = new BertConfig(20, 8, 2, 2, 16, "gelu", 0.0, 0.0, 16, 2, 0.02, 1e-12);
+        org.nd4j.autodiff.samediff.SameDiff created = org.nd4j.autodiff.samediff.SameDiff.create();
+        org.nd4j.autodiff.samediff.SameDiff declared = org.nd4j.autodiff.samediff.SameDiff.create();
+        BertPretraining.createParams(created, cfg, DataType.FLOAT, 5);
+        BertPretraining.declareParams(declared, cfg, DataType.FLOAT);
+        List<SDVariable> a = created.variables();
+        List<SDVariable> b = declared.variables();
+        assertEquals(a.size(), b.size());
+        boolean drawn = false;
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.get(i).name(), b.get(i).name());
+            assertArrayEquals(a.get(i).getArr().shape(), b.get(i).getArr().shape(), a.get(i).name());
+            assertEquals(a.get(i).dataType(), b.get(i).dataType(), a.get(i).name());
+            // drawn weights are zeros; constant ones (LayerNorm gains 1, biases 0) are the same
+            boolean zero = b.get(i).getArr().norm1Number().doubleValue() == 0.0;
+            assertTrue(zero || a.get(i).getArr().equals(b.get(i).getArr()), a.get(i).name());
+            drawn |= zero && a.get(i).name().equals("embeddings/token") && a.get(i).getArr().norm1Number().doubleValue() > 0;
+        }
+        assertTrue(drawn, "the created token table is drawn, the declared one is zeros");
+    }
 }

@@ -94,7 +94,7 @@ final class RoundTrainingMaster extends ParameterAveragingTrainingMaster {
             NetBroadcastTuple tuple = round.getValue();
             ComputationGraph network = WorkerNetworks.take(runId, () -> {
                 ComputationGraph fresh = new ComputationGraph(tuple.getGraphConfiguration().clone());
-                fresh.init();
+                fresh.init(tuple.getParameters(), true);    // a copy: no initial draws, startRound sets it anyway
                 return fresh;
             });
             RoundTrainer.startRound(network, tuple.getParameters(), tuple.getUpdaterState(),

@@ -51,7 +51,7 @@ final class ThreadRounds implements RoundTrainer {
                 return t;
             }));
             ComputationGraph network = new ComputationGraph(graph.getConfiguration().clone());
-            network.init();
+            network.init(graph.params(), true);     // a copy: no initial draws, each round overwrites it anyway
             workers.add(network);
         }
     }
