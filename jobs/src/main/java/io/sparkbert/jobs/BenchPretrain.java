@@ -172,13 +172,11 @@ final class BenchPretrain implements Callable<Integer> {
             throw new SparkBert.UserError("our pretrain failed (exit " + run.exitCode() + "), log: "
                     + dir.resolve("ours-" + c + ".log"));
         }
-        List<JsonNode> metrics = new RunDirectory(out).readMetrics();
-        JsonNode lastStep = metrics.stream().filter(l -> l.has("loss")).reduce((a, b) -> b).orElseThrow();
-        JsonNode lastEval = metrics.stream().filter(l -> l.has("eval_mlm_accuracy")).reduce((a, b) -> b).orElseThrow();
-        double loop = lastStep.path("samples_per_sec").asDouble();
-        double inSteps = lastStep.path("step_samples_per_sec").asDouble();
-        long samples = (long) lastStep.path("step").asInt() * batchSize;
-        return PretrainFigures.of(loop, inSteps, run, samples, lastEval.path("eval_mlm_accuracy").asDouble());
+        // the summary's rates, over the whole loop: the last metrics line is written before the final evaluation
+        // and checkpoint, which the peer's loop time includes
+        JsonNode s = JSON.readTree(out.resolve(RunDirectory.SUMMARY).toFile());
+        return PretrainFigures.of(s.path("samples_per_sec").asDouble(), s.path("step_samples_per_sec").asDouble(), run,
+                s.path("samples").asLong(), s.path("eval_mlm_accuracy").asDouble(Double.NaN));
     }
 
     private PretrainFigures runPeer(Path dir, int c) throws Exception {

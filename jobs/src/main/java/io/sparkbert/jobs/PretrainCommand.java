@@ -20,8 +20,9 @@ import picocli.CommandLine.Option;
 @Command(name = "pretrain", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Pretrain BERT (MLM + NSP) on preprocessed samples, data-parallel on Spark with DL4J's "
                 + "parameter averaging (docs/design.md §5, §6).",
-            "RUN_DIR gets metrics.jsonl, curves.svg, unigram_baseline.json and checkpoints/step-NNNNNN (+ latest). "
-                + "Rerunning the same command resumes from the latest checkpoint with the same data order."})
+            "RUN_DIR gets metrics.jsonl, curves.svg, unigram_baseline.json, summary.json and "
+                + "checkpoints/step-NNNNNN (+ latest). Rerunning the same command resumes from the latest "
+                + "checkpoint with the same data order."})
 final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DIR[,DIR...]",
             description = "Preprocessed datasets (bin/sparkbert preprocess output).")

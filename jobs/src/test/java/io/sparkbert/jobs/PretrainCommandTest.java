@@ -125,6 +125,21 @@ class PretrainCommandTest {
         double late = steps.subList(9, 12).stream().mapToDouble(l -> l.get("mlm_loss").asDouble()).average().orElseThrow();
         assertTrue(late < early, "MLM loss falls: " + early + " -> " + late);
 
+        // summary.json: the whole loop, its final evaluation and checkpoint included, so its wall rate is below the
+        // last metrics line's (written before them) and below the rate inside steps
+        JsonNode summary = JSON.readTree(full.resolve("summary.json").toFile());
+        assertEquals(12, summary.get("step").asInt());
+        assertTrue(summary.get("finished").asBoolean());
+        assertEquals(12L * 2 * 8, summary.get("samples").asLong());   // 2 workers x 8
+        JsonNode lastStep = steps.get(11);
+        assertTrue(summary.get("samples_per_sec").asDouble() < lastStep.get("samples_per_sec").asDouble(),
+                summary + " vs " + lastStep);
+        assertTrue(summary.get("samples_per_sec").asDouble() < summary.get("step_samples_per_sec").asDouble());
+        assertEquals(summary.get("samples").asDouble() / summary.get("train_loop_seconds").asDouble(),
+                summary.get("samples_per_sec").asDouble(), 1e-9);
+        assertEquals(evals.get(1).get("eval_mlm_accuracy").asDouble(), summary.get("eval_mlm_accuracy").asDouble(), 0);
+        assertEquals("step-000012", summary.get("last_checkpoint").asText());
+
         JsonNode baseline = JSON.readTree(full.resolve("unigram_baseline.json").toFile());
         assertTrue(baseline.get("accuracy").asDouble() > 0 && baseline.get("accuracy").asDouble() < 1);
         Document svg = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(full.resolve("curves.svg").toFile());

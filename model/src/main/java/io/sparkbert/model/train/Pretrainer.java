@@ -93,6 +93,34 @@ public final class Pretrainer {
     public record Summary(int step, int steps, boolean finished, boolean resumed, int resumedStep,
                           Evaluation lastEvaluation, double unigramBaseline, Throughput throughput,
                           Path lastCheckpoint) {
+        /**
+         * The summary as {@value RunDirectory#SUMMARY}: the rates over the whole training loop of this invocation,
+         * its final evaluation and checkpoint included (a metrics line is written before its round's evaluation).
+         */
+        public Map<String, Object> toJson() {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("step", step);
+            json.put("steps", steps);
+            json.put("finished", finished);
+            json.put("resumed_from_step", resumed ? resumedStep : null);
+            json.put("samples", throughput.samples());
+            json.put("train_loop_seconds", throughput.wallSeconds());
+            json.put("samples_per_sec", throughput.samplesPerSecond());
+            json.put("tokens_per_sec", throughput.tokensPerSecond());
+            json.put("step_seconds", throughput.stepSeconds());
+            json.put("step_samples_per_sec", throughput.stepSamplesPerSecond());
+            json.put("outside_steps_share", throughput.outsideStepsShare());
+            if (lastEvaluation != null) {
+                json.put("eval_mlm_accuracy", lastEvaluation.mlmAccuracy());
+                json.put("eval_mlm_loss", lastEvaluation.mlmLoss());
+                json.put("eval_nsp_accuracy", lastEvaluation.nspAccuracy());
+                json.put("eval_nsp_loss", lastEvaluation.nspLoss());
+            }
+            json.put("unigram_baseline", unigramBaseline);
+            json.put("last_checkpoint", lastCheckpoint == null ? null : lastCheckpoint.getFileName().toString());
+            return json;
+        }
+
         /** The summary printed at the end of a run: steps, wall-time rates, held-out figures, where the files are. */
         public List<String> lines(Path runDir) {
             List<String> lines = new ArrayList<>();
@@ -295,8 +323,10 @@ public final class Pretrainer {
                 break;
             }
         }
-        return new Summary(step, totalSteps, step >= totalSteps, start.resumed(), start.step(), lastEval,
+        Summary summary = new Summary(step, totalSteps, step >= totalSteps, start.resumed(), start.step(), lastEval,
                 heldOut.baseline(), throughput, lastCheckpoint);
+        run.writeJson(RunDirectory.SUMMARY, summary.toJson());
+        return summary;
     }
 
     /** The separately preprocessed held-out data, or null to hold out a fraction of the training data. */

@@ -27,6 +27,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * RUN_DIR/run.json                     what the run computes (settings, data, model); a rerun must match it
  * RUN_DIR/metrics.jsonl                one JSON object per logged step and per evaluation
  * RUN_DIR/unigram_baseline.json        held-out accuracy of always predicting the most frequent masked token
+ * RUN_DIR/summary.json                 the end of the last command: steps, rates over the whole loop, last evaluation
  * RUN_DIR/curves.svg                   loss / accuracy / learning-rate curves, redrawn at every evaluation
  * RUN_DIR/checkpoints/step-NNNNNN/     a checkpoint as `init` writes it + state.json (step, data position, seed)
  * RUN_DIR/checkpoints/latest           the name of the newest checkpoint (one line)
@@ -38,6 +39,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 public final class RunDirectory {
     public static final String RUN = "run.json";
     public static final String METRICS = "metrics.jsonl";
+    /** What the last invocation reported at its end: steps, wall-time rates, the last evaluation. */
+    public static final String SUMMARY = "summary.json";
     public static final String BASELINE = "unigram_baseline.json";
     public static final String CURVES = "curves.svg";
     public static final String CHECKPOINTS = "checkpoints";
