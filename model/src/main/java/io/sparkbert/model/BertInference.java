@@ -266,6 +266,9 @@ public final class BertInference {
         inputs.put("masked_lm_ids", Nd4j.zeros(DataType.FLOAT, batch, maxPredictions));
         inputs.put("masked_lm_weights", Nd4j.zeros(DataType.FLOAT, batch, maxPredictions));
         inputs.put("next_sentence_label", Nd4j.zeros(DataType.FLOAT, batch));
+        // as in training: without it each execution allocated its arrays afresh, and first touches of fresh
+        // memory were 40% of an evaluation's time (jstack samples in Nd4jCpu.allocateDataBuffer)
+        BertPretraining.reuseArrays(graph.sd());
         Map<String, INDArray> out = graph.sd().output(inputs, "mlm_logits", "nsp_logits", "sequence_output");
         INDArray sequence = out.get("sequence_output");
         // the pooler, as NspHead computes it: tanh([CLS] · Wp + bp)

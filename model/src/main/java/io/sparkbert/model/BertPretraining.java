@@ -142,13 +142,7 @@ public final class BertPretraining {
             sd.createGradFunction();
         }
         SameDiff gradFn = sd.getFunction(GRAD_FUNCTION);
-        gradFn.setEnableCache(true);
-        // and with a cache that reuses buffers by length, not only by exact shape (see LengthKeyedMemoryMgr)
-        InferenceSession session = gradFn.getSessions().computeIfAbsent(Thread.currentThread().getId(),
-                id -> SameDiff.getInferenceFactory().create(gradFn));
-        if (!(session.getMmgr() instanceof LengthKeyedMemoryMgr)) {
-            session.setMmgr(new LengthKeyedMemoryMgr(ARRAY_CACHE_BYTES));
-        }
+        reuseArrays(gradFn);
         gradFn.setListeners(sd.getListeners());
         List<String> names = new ArrayList<>(outs);
         for (String v : vars) {
@@ -167,6 +161,20 @@ public final class BertPretraining {
                 grads.remove(TokenLookup.ROWS));
         outValues.remove(TokenLookup.IDS);
         return new Gradients(outValues, grads);
+    }
+
+    /**
+     * Turns on the array cache of this thread's session of {@code sd}, with a cache that reuses buffers by length,
+     * not only by exact shape ({@link LengthKeyedMemoryMgr}): arrays released within an execution are reused in
+     * the same and the next ones instead of being fresh native allocations.
+     */
+    static void reuseArrays(SameDiff sd) {
+        sd.setEnableCache(true);
+        InferenceSession session = sd.getSessions().computeIfAbsent(Thread.currentThread().getId(),
+                id -> SameDiff.getInferenceFactory().create(sd));
+        if (!(session.getMmgr() instanceof LengthKeyedMemoryMgr)) {
+            session.setMmgr(new LengthKeyedMemoryMgr(ARRAY_CACHE_BYTES));
+        }
     }
 
     /** Bytes of released arrays a training session keeps for reuse (a bert-base step at batch 32 needs ~2 GB). */

@@ -1,8 +1,11 @@
 package io.sparkbert.model.train;
 
 import io.sparkbert.model.BertInference;
+import java.nio.FloatBuffer;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -38,8 +41,8 @@ public record Evaluation(double mlmLoss, double mlmAccuracy, double nspLoss, dou
             BertInference.Outputs out = model.run(Nd4j.createFromArray(batch.inputIds()),
                     Nd4j.createFromArray(batch.tokenTypeIds()), Nd4j.createFromArray(batch.attentionMask()),
                     Nd4j.createFromArray(batch.maskedLmPositions()));
-            float[] mlm = out.mlmLogits().castTo(DataType.FLOAT).dup('c').data().asFloat();     // [B, P, V]
-            float[] nsp = out.nspLogits().castTo(DataType.FLOAT).dup('c').data().asFloat();     // [B, 2]
+            FloatBuffer mlm = floats(out.mlmLogits());                                          // [B, P, V]
+            FloatBuffer nsp = floats(out.nspLogits());                                          // [B, 2]
             int predictions = (int) out.mlmLogits().size(1);
             int vocab = (int) out.mlmLogits().size(2);
             double[] row = new double[vocab];
@@ -51,15 +54,27 @@ public record Evaluation(double mlmLoss, double mlmAccuracy, double nspLoss, dou
                     }
                     int offset = (b * predictions + p) * vocab;
                     for (int v = 0; v < vocab; v++) {
-                        row[v] = mlm[offset + v];
+                        row[v] = mlm.get(offset + v);
                     }
                     int label = batch.maskedLmIds()[b][p];
                     sums.addPrediction(w, logSumExp(row) - row[label], argmax(row) == label);
                 }
-                sums.addPair(nsp[2 * b], nsp[2 * b + 1], batch.nextSentenceLabel()[b]);
+                sums.addPair(nsp.get(2 * b), nsp.get(2 * b + 1), batch.nextSentenceLabel()[b]);
             }
         }
         return sums.result();
+    }
+
+    /**
+     * The values of {@code array} in C order, read in place where they are floats laid out so (the logits are
+     * the largest array of an evaluation: copying them twice per batch cost more than reading them).
+     */
+    private static FloatBuffer floats(INDArray array) {
+        INDArray dense = array.dataType() == DataType.FLOAT && array.ordering() == 'c'
+                && Shape.hasDefaultStridesForShape(array) ? array : array.castTo(DataType.FLOAT).dup('c');
+        FloatBuffer all = dense.data().asNioFloat();
+        all.position((int) dense.offset());
+        return all.slice();
     }
 
     /**

@@ -14,6 +14,7 @@ import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** The inference API (next to the tiny training fixtures it borrows): requests of different lengths run in batches give each request its own outputs. */
 class BertInferenceTest {
@@ -56,5 +57,44 @@ class BertInferenceTest {
             }
         }
         assertNull(model.infer(requests.subList(0, 1), 4, false).get(0).sequenceOutput());
+    }
+
+    /**
+     * Inference reuses its session's arrays from one execution to the next (by length, whatever the shape): the
+     * outputs of a batch are the same bits before and after executions of other batch sizes.
+     */
+    @Test
+    void executionsReuseArraysAndChangeNoBit() {
+        ComputationGraph graph = BertModel.build(TinyBatches.config(0.0), TinyBatches.SEQ, TinyBatches.PREDICTIONS, 5,
+                DataType.FLOAT, Optimizer.adamW(1e-2, 1, 20, 0.9, 0.999, 1e-6, 0.01, 1.0));
+        BertInference model = new BertInference(graph);
+        float[][] first = null;
+        for (int round = 0; round < 3; round++) {
+            for (int batch : new int[] {3, 1, 2}) {
+                Random random = new Random(batch);
+                int[][] ids = new int[batch][TinyBatches.SEQ];
+                int[][] positions = new int[batch][TinyBatches.PREDICTIONS];
+                for (int b = 0; b < batch; b++) {
+                    for (int i = 0; i < TinyBatches.SEQ; i++) {
+                        ids[b][i] = 5 + random.nextInt(20);
+                    }
+                    positions[b] = new int[] {1, 1 + random.nextInt(TinyBatches.SEQ - 1)};
+                }
+                BertInference.Outputs out = model.run(Nd4j.createFromArray(ids), Nd4j.zeros(DataType.INT, batch,
+                        TinyBatches.SEQ), Nd4j.ones(DataType.INT, batch, TinyBatches.SEQ), Nd4j.createFromArray(positions));
+                if (batch != 3) {
+                    continue;
+                }
+                float[][] values = {out.mlmLogits().dup('c').data().asFloat(), out.nspLogits().dup('c').data().asFloat(),
+                        out.sequenceOutput().dup('c').data().asFloat()};
+                if (first == null) {
+                    first = values;
+                } else {
+                    for (int k = 0; k < values.length; k++) {
+                        assertArrayEquals(first[k], values[k], 0f, "round " + round + ", output " + k);
+                    }
+                }
+            }
+        }
     }
 }
