@@ -75,9 +75,11 @@ final class DemoSummary {
         int plannedSteps = new RunDirectory(out.run).runDescription().map(d -> d.path("settings").path("steps").asInt())
                 .orElse(0);
         int lastStep = stepLines.isEmpty() ? 0 : stepLines.get(stepLines.size() - 1).path("step").asInt();
-        // a step line's rate is over the wall time of the training loop so far: the last one covers the run
-        double samplesPerSecond = stepLines.isEmpty() ? Double.NaN
-                : stepLines.get(stepLines.size() - 1).path("samples_per_sec").asDouble();
+        // over the wall time of the whole training loop, its final evaluation and checkpoint included (the last
+        // step line's rate is written before them)
+        Path summary = out.run.resolve(RunDirectory.SUMMARY);
+        double samplesPerSecond = Files.exists(summary) ? readJson(summary).path("samples_per_sec").asDouble()
+                : Double.NaN;
         long safetensors = Files.size(out.hf.resolve(HuggingFaceCheckpoint.WEIGHTS));
         List<Double> costs = new ArrayList<>();
         glove.path("cost_per_iteration").forEach(c -> costs.add(c.asDouble()));
@@ -94,7 +96,7 @@ final class DemoSummary {
         produced(out.cooccur, "GloVe's vocab.txt and cooccurrence.bin, cooccurrence.parquet, report.json");
         produced(out.vectors, "GloVe vectors, text (+ " + vectors + ".bin, "
                 + Path.of(Reports.reportPathFor(vectors)).getFileName() + ")");
-        produced(out.run, "metrics.jsonl, curves.svg (open it in a browser), unigram_baseline.json");
+        produced(out.run, "metrics.jsonl, curves.svg (open it in a browser), unigram_baseline.json, summary.json");
         produced(checkpoint, "the pretrained checkpoint: model.zip, config.json, vocab.txt");
         produced(out.hf, "HuggingFace BertForPreTraining: config.json, vocab.txt, model.safetensors");
         System.out.printf(root, "Key figures:%n");

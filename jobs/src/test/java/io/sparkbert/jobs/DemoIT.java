@@ -151,6 +151,10 @@ class DemoIT {
             }
         }
         assertTrue(json(pretrain.resolve("unigram_baseline.json")).path("accuracy").isNumber());
+        JsonNode summary = json(pretrain.resolve("summary.json"));
+        assertTrue(summary.path("finished").asBoolean(), summary.toString());
+        assertEquals(STEPS, summary.path("step").asInt());
+        assertTrue(summary.path("samples_per_sec").asDouble() > 0, summary.toString());
         var svg = DocumentBuilderFactory.newInstance().newDocumentBuilder()
                 .parse(pretrain.resolve("curves.svg").toFile());
         assertEquals("svg", svg.getDocumentElement().getTagName());
