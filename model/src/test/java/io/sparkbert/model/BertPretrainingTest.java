@@ -10,6 +10,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -176,8 +177,8 @@ class BertPretrainingTest {
     @Test
     void declaredParametersAreTheCreatedOnesWithZeroValues() {
         BertConfig cfg = new BertConfig(20, 8, 2, 2, 16, "gelu", 0.0, 0.0, 16, 2, 0.02, 1e-12);
-        org.nd4j.autodiff.samediff.SameDiff created = org.nd4j.autodiff.samediff.SameDiff.create();
-        org.nd4j.autodiff.samediff.SameDiff declared = org.nd4j.autodiff.samediff.SameDiff.create();
+        SameDiff created = SameDiff.create();
+        SameDiff declared = SameDiff.create();
         BertPretraining.createParams(created, cfg, DataType.FLOAT, 5);
         BertPretraining.declareParams(declared, cfg, DataType.FLOAT);
         List<SDVariable> a = created.variables();
