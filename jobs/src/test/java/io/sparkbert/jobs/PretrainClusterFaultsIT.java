@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PretrainClusterFaultsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> THROUGHPUT = List.of("samples_per_sec", "tokens_per_sec", "step_samples_per_sec",
-            "wall_sec");
+            "wall_sec", "step_sec");
     private static final int STEPS = 30;
 
     @TempDir

@@ -27,7 +27,7 @@ import org.w3c.dom.Document;
 class PretrainCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> THROUGHPUT = List.of("samples_per_sec", "tokens_per_sec", "step_samples_per_sec",
-            "wall_sec");
+            "wall_sec", "step_sec");
 
     @TempDir
     static Path shared;
@@ -111,7 +111,11 @@ class PretrainCommandTest {
                 assertTrue(l.get(field).isNumber(), field + " in " + l);
             }
             assertEquals(l.get("loss").asDouble(), l.get("mlm_loss").asDouble() + l.get("nsp_loss").asDouble(), 1e-4);
+            assertTrue(l.get("step_sec").asDouble() > 0, "step_sec in " + l);
         }
+        // each step's time is inside the loop's wall time so far (steps of a round run one after another)
+        double stepSeconds = steps.stream().mapToDouble(l -> l.get("step_sec").asDouble()).sum();
+        assertTrue(stepSeconds < steps.get(11).get("wall_sec").asDouble(), stepSeconds + " s in steps");
         // Google's schedule: 0 at step 0, peak after warm-up, linear decay to 0 at step 12
         assertEquals(0.0, steps.get(0).get("lr").asDouble(), 0);
         assertEquals(2e-3 * (1 - 3.0 / 12), steps.get(3).get("lr").asDouble(), 1e-9);

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PretrainKillResumeIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> THROUGHPUT = List.of("samples_per_sec", "tokens_per_sec", "step_samples_per_sec",
-            "wall_sec");
+            "wall_sec", "step_sec");
 
     @TempDir
     Path dir;

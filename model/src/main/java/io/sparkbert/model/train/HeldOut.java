@@ -4,6 +4,8 @@ import io.sparkbert.model.BertInference;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The held-out side of a run: its batches (on the driver), the unigram baseline, and one dropout-free
@@ -11,6 +13,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * (building a SameDiff graph costs several forward passes; refreshing it costs a copy).
  */
 final class HeldOut {
+    private static final Logger LOG = LoggerFactory.getLogger(HeldOut.class);
+
     private final List<SampleBatch> batches;
     private final double baseline;
     private BertInference model;
@@ -30,12 +34,18 @@ final class HeldOut {
 
     /** The held-out metrics of the network's current parameters. */
     Evaluation evaluate(ComputationGraph graph) {
+        long started = System.nanoTime();
         if (model == null) {
             model = new BertInference(graph);
         } else {
             model.load(graph);
         }
-        return Evaluation.run(model, batches);
+        Evaluation evaluation = Evaluation.run(model, batches);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        LOG.info("held-out evaluation: {} samples in {} s ({} samples/s)", evaluation.samples(),
+                String.format(java.util.Locale.ROOT, "%.1f", seconds),
+                String.format(java.util.Locale.ROOT, "%.1f", evaluation.samples() / seconds));
+        return evaluation;
     }
 
     /** The {@code metrics.jsonl} line of an evaluation after {@code step}. */

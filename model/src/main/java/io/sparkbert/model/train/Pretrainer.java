@@ -311,9 +311,11 @@ public final class Pretrainer {
                         "sparkbert pretrain: " + run.path().getFileName()));
             }
             if (crossed(step, roundSteps, config.checkpointEvery()) || last || outOfTime) {
+                long writing = System.nanoTime();
                 lastCheckpoint = run.writeCheckpoint(step, graph, info.vocab(), info.uncased(), state(step),
                         config.keepCheckpoints());
-                LOG.info("checkpoint {}", lastCheckpoint);
+                LOG.info("checkpoint {} ({} s)", lastCheckpoint,
+                        String.format(Locale.ROOT, "%.1f", (System.nanoTime() - writing) / 1e9));
                 throughput.endRound();      // the loop's wall time includes the checkpoint (the last one too)
             }
             if (outOfTime) {
@@ -446,6 +448,8 @@ public final class Pretrainer {
             line.put("loss", rs.stream().mapToDouble(StepHook.StepRecord::loss).sum() / rs.size());
             line.put("mlm_loss", rs.stream().mapToDouble(StepHook.StepRecord::mlmLoss).sum() / rs.size());
             line.put("nsp_loss", rs.stream().mapToDouble(StepHook.StepRecord::nspLoss).sum() / rs.size());
+            // the slowest worker's step: the one the others wait for at the next average
+            line.put("step_sec", rs.stream().mapToLong(StepHook.StepRecord::nanos).max().orElse(0) / 1e9);
             line.put("samples_per_sec", throughput.samplesPerSecond());
             line.put("tokens_per_sec", throughput.tokensPerSecond());
             line.put("step_samples_per_sec", throughput.stepSamplesPerSecond());
