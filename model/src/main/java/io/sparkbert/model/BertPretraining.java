@@ -165,20 +165,18 @@ public final class BertPretraining {
 
     /**
      * Turns on the array cache of this thread's session of {@code sd}, with a cache that reuses buffers by length,
-     * not only by exact shape ({@link LengthKeyedMemoryMgr}): arrays released within an execution are reused in
-     * the same and the next ones instead of being fresh native allocations.
+     * not only by exact shape, and shares them with every other session of the process
+     * ({@link LengthKeyedMemoryMgr#shared}): arrays released within an execution are reused in the same and the
+     * next ones, of this graph or another one (training and evaluation), instead of being fresh native allocations.
      */
     static void reuseArrays(SameDiff sd) {
         sd.setEnableCache(true);
         InferenceSession session = sd.getSessions().computeIfAbsent(Thread.currentThread().getId(),
                 id -> SameDiff.getInferenceFactory().create(sd));
         if (!(session.getMmgr() instanceof LengthKeyedMemoryMgr)) {
-            session.setMmgr(new LengthKeyedMemoryMgr(ARRAY_CACHE_BYTES));
+            session.setMmgr(LengthKeyedMemoryMgr.shared());
         }
     }
-
-    /** Bytes of released arrays a training session keeps for reuse (a bert-base step at batch 32 needs ~2 GB). */
-    private static final long ARRAY_CACHE_BYTES = 4L << 30;
 
     /** The name of SameDiff's gradient function (as {@code SameDiff.GRAD_FN_KEY}). */
     private static final String GRAD_FUNCTION = "grad";

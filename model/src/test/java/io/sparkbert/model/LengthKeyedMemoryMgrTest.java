@@ -2,6 +2,7 @@ package io.sparkbert.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,5 +50,21 @@ class LengthKeyedMemoryMgrTest {
         mgr.release(small);
         assertEquals(smallAddress, mgr.allocate(false, DataType.FLOAT, 2, 2).data().address());
         assertNotEquals(0, address);
+    }
+
+    @Test
+    void sharedManagersServeEachOthersReleasedBuffersAndClosingOneKeepsThePool() {
+        LengthKeyedMemoryMgr training = LengthKeyedMemoryMgr.shared();
+        LengthKeyedMemoryMgr evaluation = LengthKeyedMemoryMgr.shared();
+        INDArray released = training.allocate(false, DataType.FLOAT, 3, 5, 7);
+        long address = released.data().address();
+        training.release(released);
+        training.close();
+        INDArray reused = evaluation.allocate(false, DataType.FLOAT, 7, 15);
+        assertEquals(address, reused.data().address(), "the other session's released buffer");
+        assertFalse(reused.wasClosed());
+        reused.assign(1f);
+        assertEquals(105f, reused.sumNumber().floatValue());
+        evaluation.release(reused);
     }
 }

@@ -3,6 +3,7 @@ package io.sparkbert.model.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkbert.model.BertInference.Request;
 import io.sparkbert.model.BertInference;
@@ -14,6 +15,7 @@ import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** The inference API (next to the tiny training fixtures it borrows): requests of different lengths run in batches give each request its own outputs. */
@@ -96,5 +98,40 @@ class BertInferenceTest {
                 }
             }
         }
+    }
+
+    /**
+     * Training and evaluation sessions share one pool of released arrays ({@code LengthKeyedMemoryMgr.shared}):
+     * evaluations between training steps change no bit of the training, and the outputs an evaluation returned
+     * stay as they were while training steps run (a buffer is reused only after its session released it).
+     */
+    @Test
+    void evaluationsBetweenTrainingStepsChangeNoBitOfEither() {
+        List<SampleBatch> batches = TinyBatches.batches(TinyBatches.samples(16, 21), 4);
+        ComputationGraph alone = network();
+        ComputationGraph interleaved = network();
+        BertInference model = new BertInference(interleaved);
+        for (int step = 0; step < 4; step++) {
+            SampleBatch batch = batches.get(step % batches.size());
+            Nd4j.getRandom().setSeed(100 + step);
+            alone.fit(batch.toMultiDataSet(DataType.FLOAT));
+
+            model.load(interleaved);
+            BertInference.Outputs out = model.run(Nd4j.createFromArray(batch.inputIds()),
+                    Nd4j.createFromArray(batch.tokenTypeIds()), Nd4j.createFromArray(batch.attentionMask()),
+                    Nd4j.createFromArray(batch.maskedLmPositions()));
+            INDArray logits = out.mlmLogits();
+            float[] before = logits.dup('c').data().asFloat();
+            Nd4j.getRandom().setSeed(100 + step);
+            interleaved.fit(batch.toMultiDataSet(DataType.FLOAT));
+            assertArrayEquals(before, logits.dup('c').data().asFloat(), 0f, "evaluation outputs after step " + step);
+        }
+        assertTrue(alone.params().equalsWithEps(interleaved.params(), 0), "parameters bit for bit");
+        assertEquals(alone.params(), interleaved.params());
+    }
+
+    private static ComputationGraph network() {
+        return BertModel.build(TinyBatches.config(0.1), TinyBatches.SEQ, TinyBatches.PREDICTIONS, 9, DataType.FLOAT,
+                Optimizer.adamW(1e-2, 1, 20, 0.9, 0.999, 1e-6, 0.01, 1.0));
     }
 }
