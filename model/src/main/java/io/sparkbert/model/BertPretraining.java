@@ -105,13 +105,17 @@ public final class BertPretraining {
         for (EncoderBlock.Params block : p.blocks()) {
             x = EncoderBlock.apply(sd, x, mask, block, cfg, seqLen, training);
         }
+        // the named outputs are identities (copies in libnd4j) beside the path to the loss, not on it: a training
+        // step then never computes them, nor their backward (at BERT's vocabulary the MLM logits are 78 MB)
+        SDVariable mlmHidden = MlmHead.hidden(sd, x, in.maskedLmPositions(), p.mlm(), cfg, seqLen);
+        SDVariable logits = MlmHead.logits(sd, mlmHidden, tokenTable, p.mlm(), cfg);
+        SDVariable pairLogits = NspHead.logits(sd, x, p.nsp());
         SDVariable sequenceOutput = sd.identity("sequence_output", x);
-        SDVariable mlmHidden = MlmHead.hidden(sd, sequenceOutput, in.maskedLmPositions(), p.mlm(), cfg, seqLen);
-        SDVariable mlmLogits = sd.identity("mlm_logits", MlmHead.logits(sd, mlmHidden, tokenTable, p.mlm(), cfg));
-        SDVariable nspLogits = sd.identity("nsp_logits", NspHead.logits(sd, sequenceOutput, p.nsp()));
+        SDVariable mlmLogits = sd.identity("mlm_logits", logits);
+        SDVariable nspLogits = sd.identity("nsp_logits", pairLogits);
         SDVariable mlmLoss = sd.identity("mlm_loss",
-                MlmHead.loss(sd, mlmLogits, mlmHidden, lookup.targetRows(), lookup.targetBias(), in.maskedLmWeights()));
-        SDVariable nspLoss = sd.identity("nsp_loss", NspHead.loss(sd, nspLogits, in.nextSentenceLabel()));
+                MlmHead.loss(sd, logits, mlmHidden, lookup.targetRows(), lookup.targetBias(), in.maskedLmWeights()));
+        SDVariable nspLoss = sd.identity("nsp_loss", NspHead.loss(sd, pairLogits, in.nextSentenceLabel()));
         SDVariable loss = sd.identity("loss", mlmLoss.add(nspLoss));
         sd.setLossVariables(loss);
         return new Graph(sd, p, loss, mlmLoss, nspLoss, mlmLogits, nspLogits, sequenceOutput);
