@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Held-out metrics, weighted as Google's {@code run_pretraining.py} {@code metric_fn} does:
@@ -18,7 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * eval_nsp_loss     = mean over samples of −log softmax(nsp_logits)[label]
  * </pre>
  *
- * Computed on the driver in double precision from the network's logits (dropout off, {@link BertInference}).
+ * Computed on the driver from the network's logits (dropout off, {@link BertInference}): each prediction's
+ * log-sum-exp and argmax by ND4J's ops in float, as the model computes, the weighted sums in double.
  */
 public record Evaluation(double mlmLoss, double mlmAccuracy, double nspLoss, double nspAccuracy, double maskedTokens,
                          long samples) {
@@ -41,23 +43,28 @@ public record Evaluation(double mlmLoss, double mlmAccuracy, double nspLoss, dou
             BertInference.Outputs out = model.run(Nd4j.createFromArray(batch.inputIds()),
                     Nd4j.createFromArray(batch.tokenTypeIds()), Nd4j.createFromArray(batch.attentionMask()),
                     Nd4j.createFromArray(batch.maskedLmPositions()));
-            FloatBuffer mlm = floats(out.mlmLogits());                                          // [B, P, V]
-            FloatBuffer nsp = floats(out.nspLogits());                                          // [B, 2]
             int predictions = (int) out.mlmLogits().size(1);
             int vocab = (int) out.mlmLogits().size(2);
-            double[] row = new double[vocab];
+            INDArray logits = dense(out.mlmLogits()).reshape('c', (long) batch.size() * predictions, vocab);
+            FloatBuffer nsp = dense(out.nspLogits()).data().asNioFloat();                     // [B, 2]
+            // the label's logit first: the log-sum-exp below works in place, over the logits
+            FloatBuffer mlm = logits.data().asNioFloat();
+            float[] labelLogit = new float[batch.size() * predictions];
+            for (int b = 0; b < batch.size(); b++) {
+                for (int p = 0; p < batch.maskedLmIds()[b].length; p++) {
+                    int r = b * predictions + p;
+                    labelLogit[r] = mlm.get(r * vocab + batch.maskedLmIds()[b][p]);
+                }
+            }
+            RowStatistics rows = RowStatistics.of(logits);
             for (int b = 0; b < batch.size(); b++) {
                 for (int p = 0; p < batch.maskedLmIds()[b].length; p++) {
                     double w = batch.maskedLmWeights()[b][p];
-                    if (w == 0) {
-                        continue;
+                    if (w != 0) {
+                        int r = b * predictions + p;
+                        sums.addPrediction(w, rows.logSumExp(r) - labelLogit[r],
+                                rows.argmax(r) == batch.maskedLmIds()[b][p]);
                     }
-                    int offset = (b * predictions + p) * vocab;
-                    for (int v = 0; v < vocab; v++) {
-                        row[v] = mlm.get(offset + v);
-                    }
-                    int label = batch.maskedLmIds()[b][p];
-                    sums.addPrediction(w, logSumExp(row) - row[label], argmax(row) == label);
                 }
                 sums.addPair(nsp.get(2 * b), nsp.get(2 * b + 1), batch.nextSentenceLabel()[b]);
             }
@@ -66,15 +73,33 @@ public record Evaluation(double mlmLoss, double mlmAccuracy, double nspLoss, dou
     }
 
     /**
-     * The values of {@code array} in C order, read in place where they are floats laid out so (the logits are
-     * the largest array of an evaluation: copying them twice per batch cost more than reading them).
+     * Per row of a [rows, V] array of logits: the argmax and log Σ exp, by ND4J's vectorised ops (in Java, the
+     * exponentials of every logit of every prediction cost a second per evaluation at BERT's vocabulary). The
+     * sum is log-sum-exp's stable form, max + log Σ exp(x − max), in float as the model computes; the
+     * logits are overwritten.
      */
-    private static FloatBuffer floats(INDArray array) {
-        INDArray dense = array.dataType() == DataType.FLOAT && array.ordering() == 'c'
-                && Shape.hasDefaultStridesForShape(array) ? array : array.castTo(DataType.FLOAT).dup('c');
-        FloatBuffer all = dense.data().asNioFloat();
-        all.position((int) dense.offset());
-        return all.slice();
+    record RowStatistics(long[] argmax, float[] max, float[] sumExp) {
+        static RowStatistics of(INDArray logits) {
+            long[] argmax = logits.argMax(1).toLongVector();
+            INDArray max = logits.max(1);
+            Transforms.exp(logits.subiColumnVector(max), false);
+            return new RowStatistics(argmax, max.toFloatVector(), logits.sum(1).toFloatVector());
+        }
+
+        double logSumExp(int row) {
+            return max[row] + Math.log(sumExp[row]);
+        }
+
+        int argmax(int row) {
+            return (int) argmax[row];
+        }
+    }
+
+    /** {@code array} itself where it is a dense C-ordered float array (the model's outputs are), else such a copy. */
+    private static INDArray dense(INDArray array) {
+        return array.dataType() == DataType.FLOAT && array.ordering() == 'c' && array.offset() == 0
+                && Shape.hasDefaultStridesForShape(array) && array.data().length() == array.length()
+                ? array : array.castTo(DataType.FLOAT).dup('c');
     }
 
     /**

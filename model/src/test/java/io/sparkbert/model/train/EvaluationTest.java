@@ -10,6 +10,8 @@ import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -76,5 +78,16 @@ class EvaluationTest {
         assertEquals(reference[0], refreshed.mlmLoss(), 1e-5 * reference[0]);
         assertEquals(reference[1], refreshed.mlmAccuracy(), 1e-12);
         assertEquals(24, refreshed.samples());
+    }
+
+    /** Worked by hand: log(1 + 3) = log 4; two logits of 1000 (exp overflows in float): 1000 + log 2, argmax the first. */
+    @Test
+    void rowStatisticsByHand() {
+        INDArray logits = Nd4j.createFromArray(new float[][] {{0f, (float) Math.log(3), -50f}, {1000f, 1000f, -1000f}});
+        Evaluation.RowStatistics rows = Evaluation.RowStatistics.of(logits);
+        assertEquals(Math.log(4), rows.logSumExp(0), 1e-6);
+        assertEquals(1000 + Math.log(2), rows.logSumExp(1), 1e-4);
+        assertEquals(1, rows.argmax(0));
+        assertEquals(0, rows.argmax(1));
     }
 }
