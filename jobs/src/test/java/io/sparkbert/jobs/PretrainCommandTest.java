@@ -113,9 +113,10 @@ class PretrainCommandTest {
             assertEquals(l.get("loss").asDouble(), l.get("mlm_loss").asDouble() + l.get("nsp_loss").asDouble(), 1e-4);
             assertTrue(l.get("step_sec").asDouble() > 0, "step_sec in " + l);
         }
-        // each step's time is inside the loop's wall time so far (steps of a round run one after another)
+        // each worker runs its steps one after another inside the loop, so the slowest worker's step times add up
+        // to less than the loop's wall time per worker (the slowest worker may differ from step to step)
         double stepSeconds = steps.stream().mapToDouble(l -> l.get("step_sec").asDouble()).sum();
-        assertTrue(stepSeconds < steps.get(11).get("wall_sec").asDouble(), stepSeconds + " s in steps");
+        assertTrue(stepSeconds < 2 * steps.get(11).get("wall_sec").asDouble(), stepSeconds + " s in steps");
         // Google's schedule: 0 at step 0, peak after warm-up, linear decay to 0 at step 12
         assertEquals(0.0, steps.get(0).get("lr").asDouble(), 0);
         assertEquals(2e-3 * (1 - 3.0 / 12), steps.get(3).get("lr").asDouble(), 1e-9);
