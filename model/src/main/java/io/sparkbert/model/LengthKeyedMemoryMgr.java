@@ -29,7 +29,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class LengthKeyedMemoryMgr extends AbstractMemoryMgr {
     /** Bytes of released arrays the process keeps for reuse (a bert-base step at batch 32 needs ~2 GB). */
-    static final long SHARED_POOL_BYTES = 4L << 30;
+    private static final long SHARED_POOL_BYTES = 4L << 30;
 
     private static final Pool SHARED = new Pool(SHARED_POOL_BYTES);
 

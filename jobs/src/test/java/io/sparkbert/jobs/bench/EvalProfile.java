@@ -3,7 +3,7 @@ package io.sparkbert.jobs.bench;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
+import java.util.Random;
 
 import io.sparkbert.model.BertConfig;
 import io.sparkbert.model.BertInference;
@@ -17,7 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Times held-out evaluation as {@code pretrain} runs it (one inference graph, {@link Evaluation#run}) on random
- * batches shaped like real ones: {@code EvalProfile [preset=mini] [seqLen=128] [vocab=30522] [batch=32]
+ * batches ({@link RandomBatches}): {@code EvalProfile [preset=mini] [seqLen=128] [vocab=30522] [batch=32]
  * [batches=10] [repeats=3]}; prints the graph build, each evaluation's time, and the forward pass alone.
  * A developer's tool in test sources, like {@link StepProfile}.
  */
@@ -39,9 +39,9 @@ public final class EvalProfile {
         Optimizer adamW = Optimizer.adamW(1e-3, 10, 10_000, 0.9, 0.999, 1e-6, 0.01, 1.0);
         ComputationGraph graph = BertModel.build(cfg, seqLen, predictions, 42, DataType.FLOAT, adamW);
         List<SampleBatch> data = new ArrayList<>();
-        SplittableRandom random = new SplittableRandom(7);
+        Random random = new Random(7);
         for (int i = 0; i < batches; i++) {
-            data.add(randomBatch(random, batch, seqLen, predictions, vocab));
+            data.add(RandomBatches.of(random, batch, seqLen, predictions, vocab));
         }
         long t0 = System.nanoTime();
         BertInference model = new BertInference(graph);
@@ -52,8 +52,9 @@ public final class EvalProfile {
             double load = (System.nanoTime() - t0) / 1e9;
             t0 = System.nanoTime();
             Evaluation e = Evaluation.run(model, data);
+            double seconds = (System.nanoTime() - t0) / 1e9;
             System.out.printf(Locale.ROOT, "evaluation %d: load %.2f s, run %.2f s (%.3f s/batch), mlm acc %.4f%n", r,
-                    load, (System.nanoTime() - t0) / 1e9, (System.nanoTime() - t0) / 1e9 / batches, e.mlmAccuracy());
+                    load, seconds, seconds / batches, e.mlmAccuracy());
         }
         for (int r = 0; r < 2; r++) {
             t0 = System.nanoTime();
@@ -63,32 +64,5 @@ public final class EvalProfile {
             }
             System.out.printf(Locale.ROOT, "forward only: %.3f s/batch%n", (System.nanoTime() - t0) / 1e9 / batches);
         }
-    }
-
-    /** Samples of 70-100% of {@code seqLen} real tokens, 15% of them masked (at most {@code predictions}). */
-    static SampleBatch randomBatch(SplittableRandom random, int batch, int seqLen, int predictions, int vocab) {
-        int[][] ids = new int[batch][seqLen];
-        int[][] types = new int[batch][seqLen];
-        int[][] mask = new int[batch][seqLen];
-        int[][] positions = new int[batch][predictions];
-        int[][] labels = new int[batch][predictions];
-        float[][] weights = new float[batch][predictions];
-        int[] nsp = new int[batch];
-        for (int b = 0; b < batch; b++) {
-            int length = seqLen * 7 / 10 + random.nextInt(seqLen * 3 / 10 + 1);
-            for (int i = 0; i < length; i++) {
-                ids[b][i] = 1 + random.nextInt(vocab - 1);
-                types[b][i] = i < length / 2 ? 0 : 1;
-                mask[b][i] = 1;
-            }
-            int masked = Math.min(predictions, Math.max(1, Math.round(length * 0.15f)));
-            for (int p = 0; p < masked; p++) {
-                positions[b][p] = 1 + p * (length - 1) / masked;
-                labels[b][p] = ids[b][positions[b][p]];
-                weights[b][p] = 1;
-            }
-            nsp[b] = random.nextInt(2);
-        }
-        return new SampleBatch(ids, types, mask, positions, labels, weights, nsp);
     }
 }

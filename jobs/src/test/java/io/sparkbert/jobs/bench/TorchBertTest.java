@@ -62,7 +62,7 @@ class TorchBertTest {
         List<SampleBatch> batches = new ArrayList<>();
         Random rng = new Random(11);
         for (int i = 0; i < 3; i++) {
-            batches.add(randomBatch(rng));
+            batches.add(RandomBatches.of(rng, B, S, P, CFG.vocabSize()));
         }
 
         // the same losses on the same parameters (our standalone graph has the parameters of the same seed)
@@ -123,38 +123,6 @@ class TorchBertTest {
             System.out.printf("after 3 steps: largest parameter difference %.3e (%s)%n", worst, worstName);
             assertTrue(worst < 1e-6, "parameters differ by " + worst + " in " + worstName);
         }
-    }
-
-    /** Random ids with padding, 1..P real predictions (the rest padded with weight 0), random NSP labels. */
-    private static SampleBatch randomBatch(Random rng) {
-        int[][] ids = new int[B][S];
-        int[][] types = new int[B][S];
-        int[][] mask = new int[B][S];
-        int[][] positions = new int[B][P];
-        int[][] labels = new int[B][P];
-        float[][] weights = new float[B][P];
-        int[] nsp = new int[B];
-        for (int b = 0; b < B; b++) {
-            int length = 6 + rng.nextInt(S - 5);
-            for (int s = 0; s < length; s++) {
-                ids[b][s] = 1 + rng.nextInt(CFG.vocabSize() - 1);
-                types[b][s] = s < length / 2 ? 0 : 1;
-                mask[b][s] = 1;
-            }
-            int predictions = 1 + rng.nextInt(P);
-            List<Integer> candidates = new ArrayList<>();
-            for (int s = 1; s < length; s++) {
-                candidates.add(s);
-            }
-            java.util.Collections.shuffle(candidates, rng);
-            for (int p = 0; p < predictions; p++) {
-                positions[b][p] = candidates.get(p);
-                labels[b][p] = 1 + rng.nextInt(CFG.vocabSize() - 1);
-                weights[b][p] = 1f;
-            }
-            nsp[b] = rng.nextInt(2);
-        }
-        return new SampleBatch(ids, types, mask, positions, labels, weights, nsp);
     }
 
     private static Map<String, INDArray> feed(SampleBatch b) {

@@ -2,6 +2,7 @@ package io.sparkbert.model.train;
 
 import io.sparkbert.model.BertInference;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.slf4j.Logger;
@@ -43,8 +44,8 @@ final class HeldOut {
         Evaluation evaluation = Evaluation.run(model, batches);
         double seconds = (System.nanoTime() - started) / 1e9;
         LOG.info("held-out evaluation: {} samples in {} s ({} samples/s)", evaluation.samples(),
-                String.format(java.util.Locale.ROOT, "%.1f", seconds),
-                String.format(java.util.Locale.ROOT, "%.1f", evaluation.samples() / seconds));
+                String.format(Locale.ROOT, "%.1f", seconds),
+                String.format(Locale.ROOT, "%.1f", evaluation.samples() / seconds));
         return evaluation;
     }
 
