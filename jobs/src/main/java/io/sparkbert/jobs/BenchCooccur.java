@@ -162,14 +162,18 @@ final class BenchCooccur implements Callable<Integer> {
         return run;
     }
 
-    /** GloVe's vocab_count then cooccur, as its demo.sh runs them; wall and peak of the two. */
+    /**
+     * GloVe's vocab_count then cooccur, as its demo.sh runs them, with glibc's defaults (without the launcher's
+     * malloc settings); wall and peak of the two.
+     */
     private ChildRun runPeer(Path corpus, Path work) throws Exception {
         Path vocab = work.resolve("peer.vocab.txt");
         ChildRun counting = ChildRun.of(List.of(peerDir.resolve("vocab_count").toString(), "-min-count", "5",
-                "-verbose", "0"), corpus, vocab);
+                "-verbose", "0"), corpus, vocab, ChildRun.LAUNCHER_ENV);
         ChildRun pairing = ChildRun.of(List.of(peerDir.resolve("cooccur").toString(), "-window-size",
                 Integer.toString(window), "-symmetric", "1", "-verbose", "0", "-vocab-file", vocab.toString(),
-                "-overflow-file", work.resolve("overflow").toString()), corpus, work.resolve("peer.bin"));
+                "-overflow-file", work.resolve("overflow").toString()), corpus, work.resolve("peer.bin"),
+                ChildRun.LAUNCHER_ENV);
         if (counting.exitCode() != 0 || pairing.exitCode() != 0) {
             throw new SparkBert.UserError("GloVe's tools failed (exit " + counting.exitCode() + ", "
                     + pairing.exitCode() + ")");

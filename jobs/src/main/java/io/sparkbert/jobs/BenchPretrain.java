@@ -188,8 +188,8 @@ final class BenchPretrain implements Callable<Integer> {
         command.addAll(List.of("--threads", Integer.toString(c), "--batch-size", Integer.toString(batchSize),
                 "--preset", preset, "--output", out.toString()));
         command.addAll(schedule());
-        ChildRun run = ChildRun.of(command, null, dir.resolve("peer-" + c + ".log"),
-                PEER_ENV_REMOVED);
+        // the peer runs with PyTorch's defaults, as a DJL user would (its matrix products are oneMKL's anyway)
+        ChildRun run = ChildRun.of(command, null, dir.resolve("peer-" + c + ".log"), ChildRun.LAUNCHER_ENV);
         if (run.exitCode() != 0) {
             throw new SparkBert.UserError("the peer failed (exit " + run.exitCode() + "), log: "
                     + dir.resolve("peer-" + c + ".log"));
@@ -200,11 +200,4 @@ final class BenchPretrain implements Callable<Integer> {
         double inSteps = samples / s.path("step_seconds_total").asDouble();
         return PretrainFigures.of(loop, inSteps, run, (long) samples, s.path("eval_mlm_accuracy").asDouble(Double.NaN));
     }
-
-    /**
-     * Our launcher's settings for ND4J's native memory, OpenMP threads and OpenBLAS kernels (bin/sparkbert) are
-     * ours: the peer runs with PyTorch's defaults, as a DJL user would (its matrix products are oneMKL's anyway).
-     */
-    static final List<String> PEER_ENV_REMOVED = List.of("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_",
-            "MALLOC_TOP_PAD_", "OMP_WAIT_POLICY", "OPENBLAS_CORETYPE");
 }

@@ -1,6 +1,7 @@
 package io.sparkbert.jobs;
 
 import io.sparkbert.model.BlasKernels;
+import io.sparkbert.model.HugePages;
 import io.sparkbert.model.NativeBuild;
 import io.sparkbert.pipeline.tokenizer.InvalidVocabException;
 import io.sparkbert.pipeline.util.OutputExistsException;
@@ -149,7 +150,7 @@ public final class SparkBert implements Runnable {
             String version = SparkBert.class.getPackage().getImplementationVersion();
             return new String[] {"sparkbert " + (version != null ? version : "(development build)"),
                 BlasKernels.describe(System.getenv("OPENBLAS_CORETYPE"), BlasKernels.cpuFlags(Path.of("/proc/cpuinfo"))),
-                NativeBuild.describe()};
+                NativeBuild.describe(), HugePages.describe()};
         }
     }
 }

@@ -89,6 +89,32 @@ class LauncherIT {
         assertTrue(version(avx2, "", "Zen").contains("OpenBLAS kernels: Zen (OPENBLAS_CORETYPE)"));
     }
 
+    /**
+     * The launcher asks glibc for transparent huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1) beside the user's
+     * other tunables, and leaves a hugetlb the user gave alone; the JVM's --version says what it got.
+     */
+    @Test
+    void asksForHugePagesUnlessTheUserSaidOtherwise() throws Exception {
+        String kernelMode = io.sparkbert.model.HugePages.kernelMode();
+        org.junit.jupiter.api.Assumptions.assumeTrue("madvise".equals(kernelMode) || "always".equals(kernelMode),
+                "the kernel's transparent huge pages are " + kernelMode);
+        String advised = "native memory: transparent huge pages (glibc.malloc.hugetlb=1, the kernel's transparent "
+                + "huge pages: " + kernelMode + ")";
+        assertTrue(versionWith(Map.of("GLIBC_TUNABLES", "")).contains(advised));
+        assertTrue(versionWith(Map.of("GLIBC_TUNABLES", "glibc.malloc.arena_max=2")).contains(advised));
+        String declined = versionWith(Map.of("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0"));
+        assertTrue(declined.contains("madvise".equals(kernelMode) ? "native memory: 4 KiB pages"
+                : "native memory: transparent huge pages (the kernel's transparent huge pages: always)"), declined);
+    }
+
+    private String versionWith(Map<String, String> env) throws Exception {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.putAll(NO_BUILD);
+        Processes.Result result = Processes.run(launcher("--version"), all, dir, 120);
+        assertEquals(0, result.exitCode(), result.output());
+        return result.output();
+    }
+
     private String version(Path cpuinfo, String inherited, String blasKernels) throws Exception {
         Map<String, String> env = new java.util.HashMap<>(Map.of("SPARKBERT_NO_BUILD", "1",
                 "SPARKBERT_CPUINFO", cpuinfo.toString(), "OPENBLAS_CORETYPE", inherited));

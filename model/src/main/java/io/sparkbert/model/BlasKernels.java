@@ -70,6 +70,7 @@ public final class BlasKernels {
             LOG.info(line);
         }
         NativeBuild.log();
+        HugePages.log();
     }
 
     /** The flags of the first processor in a /proc/cpuinfo file; empty where there is none (not Linux). */

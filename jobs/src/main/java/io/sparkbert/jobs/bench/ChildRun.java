@@ -34,6 +34,13 @@ public record ChildRun(int exitCode, double seconds, long peakBytes) {
         return command;
     }
 
+    /**
+     * The environment bin/sparkbert sets for ND4J's native memory, OpenMP threads and OpenBLAS kernels: ours, so a
+     * peer (PyTorch through DJL, GloVe's C tools) runs without it, with its own defaults, as its users run it.
+     */
+    public static final List<String> LAUNCHER_ENV = List.of("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_",
+            "MALLOC_TOP_PAD_", "GLIBC_TUNABLES", "OMP_WAIT_POLICY", "OPENBLAS_CORETYPE");
+
     public static ChildRun of(List<String> command, Path stdin, Path stdout) throws Exception {
         return of(command, stdin, stdout, List.of());
     }
