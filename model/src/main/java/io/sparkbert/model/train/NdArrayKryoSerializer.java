@@ -30,9 +30,13 @@ public final class NdArrayKryoSerializer extends Serializer<INDArray> {
     private static final byte STOCK = 2;
     private static final int BLOCK = 1 << 16;
     private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
-    private static final boolean CPU_BACKEND = Nd4j.getBackend().getClass().getName().contains(".cpu.");
 
     private final Nd4jSerializer stock = new Nd4jSerializer();
+
+    /** Asked when the first array is written, not when Kryo starts: the question loads ND4J's backend. */
+    private static final class Backend {
+        static final boolean CPU = Nd4j.getBackend().getClass().getName().contains(".cpu.");
+    }
 
     @Override
     public void write(Kryo kryo, Output output, INDArray array) {
@@ -107,7 +111,7 @@ public final class NdArrayKryoSerializer extends Serializer<INDArray> {
 
     private static boolean bulk(INDArray array) {
         DataType t = array.dataType();
-        return CPU_BACKEND && !array.isCompressed() && t != DataType.UTF8
+        return Backend.CPU && !array.isCompressed() && t != DataType.UTF8
                 && t != DataType.COMPRESSED && t != DataType.UNKNOWN && t.width() > 0;
     }
 }

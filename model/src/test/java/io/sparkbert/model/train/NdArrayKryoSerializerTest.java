@@ -5,13 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.esotericsoftware.kryo.Kryo;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoSerializer;
 import org.apache.spark.serializer.SerializerInstance;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingResult;
 import org.junit.jupiter.api.Test;
+import org.nd4j.common.primitives.AtomicDouble;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -93,6 +102,48 @@ class NdArrayKryoSerializerTest {
         assertEquals(1.5, back.getScore());
         int size = OURS.serialize(result, ClassTag$.MODULE$.AnyRef()).remaining();
         assertTrue(size >= 4 * 300_000 && size < 4 * 300_000 + 1024, "serialized size " + size);
+    }
+
+    /** Every class DL4J's registrator registers gets the same serializer from ours, arrays ours. */
+    @Test
+    void registersWhatDl4jsRegistratorRegisters() {
+        Kryo ours = kryoOf(NdArrayKryoRegistrator.class.getName());
+        Kryo dl4j = kryoOf("org.nd4j.kryo.Nd4jRegistrator");
+        Class<?> arrayClass = Nd4j.getBackend().getNDArrayClass();
+        assertTrue(NdArrayKryoRegistrator.ARRAY_CLASSES.contains(arrayClass.getName()), arrayClass.getName());
+        assertEquals(NdArrayKryoSerializer.class, ours.getRegistration(arrayClass).getSerializer().getClass());
+        for (Object value : List.of(new AtomicDouble(2.5), Collections.unmodifiableList(new ArrayList<>()),
+                Collections.unmodifiableMap(new HashMap<>()), Collections.synchronizedList(new ArrayList<>()),
+                Collections.synchronizedSortedMap(new TreeMap<>()))) {
+            assertEquals(dl4j.getRegistration(value.getClass()).getSerializer().getClass(),
+                    ours.getRegistration(value.getClass()).getSerializer().getClass(), value.getClass().getName());
+        }
+    }
+
+    /**
+     * Starting a Kryo with our registrator does not load ND4J's native library (DL4J's does), so the commands
+     * that ship no arrays do not pay for it; the first array written loads it. In a JVM of its own
+     * ({@link KryoWithoutNd4jProbe}), read from the process's memory map.
+     */
+    @Test
+    void startingKryoLoadsNoNativeNd4j() throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString()));
+        // this JVM's flags (Spark's --add-opens on Java 17, JavaCPP's cache), without agents
+        command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> !a.startsWith("-javaagent") && !a.startsWith("-agent") && !a.startsWith("-Xmx")).toList());
+        command.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                KryoWithoutNd4jProbe.class.getName()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(2, TimeUnit.MINUTES));
+        assertEquals(0, process.exitValue(), out);
+        assertTrue(out.contains("after kryo: libnd4jcpu mapped false"), out);
+        assertTrue(out.contains("after an array: libnd4jcpu mapped true"), out);
+    }
+
+    private static Kryo kryoOf(String registrator) {
+        return new KryoSerializer(new SparkConf().set("spark.kryo.registrator", registrator)).newKryo();
     }
 
     /** The array's elements in C order as raw bits (NaN payloads and signed zeros included). */
