@@ -94,6 +94,12 @@ final class BenchPretrain implements Callable<Integer> {
     @Option(names = "--driver-memory", paramLabel = "SIZE", defaultValue = "4g", description = "Heap of each JVM.")
     String driverMemory;
 
+    @Option(names = "--peer-env", paramLabel = "NAME=VALUE",
+            description = "An environment variable for the peer (repeatable); by default it runs without the "
+                    + "launcher's native settings, e.g. --peer-env GLIBC_TUNABLES=glibc.malloc.hugetlb=1 gives it "
+                    + "transparent huge pages as ours has them.")
+    Map<String, String> peerEnv = new java.util.LinkedHashMap<>();
+
     @Option(names = "--work", paramLabel = "DIR", description = "Scratch directory (default: a temporary one).")
     Path work;
 
@@ -119,10 +125,14 @@ final class BenchPretrain implements Callable<Integer> {
         Path dir = work != null ? work : Files.createTempDirectory("sparkbert-bench-pretrain");
         Files.createDirectories(dir);
         Map<String, Object> results = new java.util.LinkedHashMap<>();
+        results.put("peer_env", peerEnv);
         System.out.printf(Locale.ROOT, "bench pretrain: %s, %d steps of batch %d (ours: %d worker(s) x %d, rounds of %d), "
                         + "lr %.1e, warm-up %d, eval every %d, checkpoint every %d; data %s, held out %s%n", preset, steps,
                 batchSize, workers, batchSize / workers, averagingFrequency, learningRate, warmupSteps, evalEvery,
                 checkpointEvery, data, evalData);
+        if (!peerEnv.isEmpty()) {
+            System.out.println("bench pretrain: the peer's environment adds " + peerEnv);
+        }
         for (int c : cores) {
             List<PretrainFigures> oursRuns = new ArrayList<>();
             List<PretrainFigures> peerRuns = new ArrayList<>();
@@ -189,7 +199,7 @@ final class BenchPretrain implements Callable<Integer> {
                 "--preset", preset, "--output", out.toString()));
         command.addAll(schedule());
         // the peer runs with PyTorch's defaults, as a DJL user would (its matrix products are oneMKL's anyway)
-        ChildRun run = ChildRun.of(command, null, dir.resolve("peer-" + c + ".log"), ChildRun.LAUNCHER_ENV);
+        ChildRun run = ChildRun.of(command, null, dir.resolve("peer-" + c + ".log"), ChildRun.LAUNCHER_ENV, peerEnv);
         if (run.exitCode() != 0) {
             throw new SparkBert.UserError("the peer failed (exit " + run.exitCode() + "), log: "
                     + dir.resolve("peer-" + c + ".log"));
