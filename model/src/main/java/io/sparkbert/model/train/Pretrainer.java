@@ -286,11 +286,13 @@ public final class Pretrainer {
         Evaluation lastEval = null;
         Path lastCheckpoint = start.checkpoint();
         long started = System.nanoTime();
+        HeapCollection heap = new HeapCollection(HeapCollection.INTERVAL_SECONDS);
         while (step < totalSteps) {
             long first = (long) step * config.workers();
             JavaRDD<SampleBatch> round = PretrainingData.round(epochs.covering(first, first + batchesPerRound), first,
                     config.workers(), roundSteps);
             List<StepHook.StepRecord> done = rounds.train(step, round);
+            heap.collectIfDue();     // counted in the loop's time outside steps, as everything between rounds
             throughput.add(done);
             List<Map<String, Object>> lines = stepLines(done, step, roundSteps, throughput, graph);
             step += roundSteps;
