@@ -3,7 +3,9 @@ package io.sparkbert.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.sparkbert.model.HugePages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -95,8 +97,8 @@ class LauncherIT {
      */
     @Test
     void asksForHugePagesUnlessTheUserSaidOtherwise() throws Exception {
-        String kernelMode = io.sparkbert.model.HugePages.kernelMode();
-        org.junit.jupiter.api.Assumptions.assumeTrue("madvise".equals(kernelMode) || "always".equals(kernelMode),
+        String kernelMode = HugePages.kernelMode();
+        assumeTrue("madvise".equals(kernelMode) || "always".equals(kernelMode),
                 "the kernel's transparent huge pages are " + kernelMode);
         String advised = "native memory: transparent huge pages (glibc.malloc.hugetlb=1, the kernel's transparent "
                 + "huge pages: " + kernelMode + ")";

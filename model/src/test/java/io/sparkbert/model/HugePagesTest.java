@@ -7,12 +7,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class HugePagesTest {
@@ -85,25 +82,10 @@ class HugePagesTest {
         return maj > major || maj == major && min >= minor;
     }
 
-    private static List<String> probe(String glibcTunables) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx512m", "-cp", System.getProperty("java.class.path")));
-        String cache = System.getProperty("org.bytedeco.javacpp.cachedir");
-        if (cache != null) {
-            command.add("-Dorg.bytedeco.javacpp.cachedir=" + cache);
-        }
-        command.add(HugePagesProbe.class.getName());
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        Map<String, String> env = builder.environment();
-        env.remove("GLIBC_TUNABLES");
-        if (glibcTunables != null) {
-            env.put("GLIBC_TUNABLES", glibcTunables);
-        }
-        Process process = builder.start();
-        byte[] out = process.getInputStream().readAllBytes();
-        assertTrue(process.waitFor(2, TimeUnit.MINUTES));
-        String text = new String(out, StandardCharsets.UTF_8);
-        assertEquals(0, process.exitValue(), text);
-        return text.lines().filter(l -> l.startsWith("huge-kb ") || l.startsWith("says ")).toList();
+    private static List<String> probe(String glibcTunables) throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("GLIBC_TUNABLES", glibcTunables);   // null: without the variable
+        return ChildJvm.run(HugePagesProbe.class, "512m", List.of(), env).lines()
+                .filter(l -> l.startsWith("huge-kb ") || l.startsWith("says ")).toList();
     }
 }

@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -54,23 +51,10 @@ class NativeBuildTest {
     }
 
     /** Runs {@link NativeBuildProbe}; {@code extension} null lets it choose, else names the build. */
-    private static List<String> probe(String extension) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx1g", "-cp", System.getProperty("java.class.path")));
-        String cache = System.getProperty("org.bytedeco.javacpp.cachedir");
-        if (cache != null) {
-            command.add("-Dorg.bytedeco.javacpp.cachedir=" + cache);
-        }
-        if (extension != null) {
-            command.add("-D" + NativeBuild.PROPERTY + "=" + extension);
-        }
-        command.add(NativeBuildProbe.class.getName());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        byte[] out = process.getInputStream().readAllBytes();
-        assertTrue(process.waitFor(5, TimeUnit.MINUTES));
-        String text = new String(out, StandardCharsets.UTF_8);
-        assertEquals(0, process.exitValue(), text);
-        return text.lines().filter(l -> l.startsWith("library ") || l.startsWith("loss ")).toList();
+    private static List<String> probe(String extension) throws Exception {
+        List<String> options = extension == null ? List.of() : List.of("-D" + NativeBuild.PROPERTY + "=" + extension);
+        return ChildJvm.run(NativeBuildProbe.class, "1g", options, Map.of()).lines()
+                .filter(l -> l.startsWith("library ") || l.startsWith("loss ")).toList();
     }
 
     private static String library(List<String> lines) {

@@ -7,14 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.esotericsoftware.kryo.Kryo;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import io.sparkbert.model.ChildJvm;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoSerializer;
 import org.apache.spark.serializer.SerializerInstance;
@@ -127,17 +126,7 @@ class NdArrayKryoSerializerTest {
      */
     @Test
     void startingKryoLoadsNoNativeNd4j() throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString()));
-        // this JVM's flags (Spark's --add-opens on Java 17, JavaCPP's cache), without agents
-        command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> !a.startsWith("-javaagent") && !a.startsWith("-agent") && !a.startsWith("-Xmx")).toList());
-        command.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                KryoWithoutNd4jProbe.class.getName()));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(2, TimeUnit.MINUTES));
-        assertEquals(0, process.exitValue(), out);
+        String out = ChildJvm.run(KryoWithoutNd4jProbe.class, "512m", List.of(), Map.of());
         assertTrue(out.contains("after kryo: libnd4jcpu mapped false"), out);
         assertTrue(out.contains("after an array: libnd4jcpu mapped true"), out);
     }
