@@ -193,6 +193,45 @@ class PretrainCommandTest {
         }
     }
 
+    /**
+     * One worker trains in the driver and collects each round's batches while the round before trains: over
+     * several epochs (rounds that straddle two, epochs released behind them) its steps equal those of the same
+     * run stopped after every round, whose rounds are each the first of a fresh process's loop.
+     */
+    @Test
+    void oneWorkerOverSeveralEpochsEqualsTheRunStoppedAfterEveryRound() throws Exception {
+        long samples = JSON.readTree(data.resolve("manifest.json").toFile()).path("totals").path("samples").asLong();
+        assertTrue(samples >= 500 && samples < 600, samples + " samples");
+        // 5 batches of 100 per epoch: rounds of 3 steps, the second and the fourth in two epochs
+        String[] settings = {"--workers", "1", "--master", "local[1]", "--batch-size-per-worker", "100",
+            "--steps", "12", "--eval-every", "100", "--checkpoint-every", "100"};
+        Path whole = shared.resolve("epochs-whole");
+        Cli.Result result = pretrain(whole, settings);
+        assertOk(result);
+        List<JsonNode> steps = metrics(whole).stream().filter(l -> l.has("loss")).toList();
+        assertEquals(12, steps.size());
+
+        Path stopped = shared.resolve("epochs-stopped");
+        String[] stopping = java.util.Arrays.copyOf(settings, settings.length + 2);
+        stopping[settings.length] = "--max-minutes";
+        stopping[settings.length + 1] = "0.00001";
+        int runs = 0;
+        Cli.Result r;
+        do {
+            r = pretrain(stopped, stopping);
+            assertOk(r);
+            runs++;
+        } while (!r.err().contains("(finished)") && runs < 10);
+        assertEquals(4, runs, "one round per run: 12 steps / 3");
+        List<JsonNode> resumed = metrics(stopped).stream().filter(l -> l.has("loss")).toList();
+        for (int i = 0; i < 12; i++) {
+            for (String f : List.of("loss", "mlm_loss", "nsp_loss", "lr")) {
+                assertEquals(steps.get(i).get(f).asDouble(), resumed.get(i).get(f).asDouble(), 0,
+                        f + " at step " + (i + 1));
+            }
+        }
+    }
+
     /** Issue 16: a run that failed before its first checkpoint (and a killed run's staging) block nothing. */
     @Test
     void failedPretrainLeavesNoRunJsonAndStaleStagingIsRemoved() throws Exception {

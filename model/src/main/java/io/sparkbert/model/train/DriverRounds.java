@@ -1,7 +1,6 @@
 package io.sparkbert.model.train;
 
 import java.util.List;
-import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
@@ -27,9 +26,14 @@ final class DriverRounds implements RoundTrainer {
     }
 
     @Override
-    public List<StepHook.StepRecord> train(int firstStep, JavaRDD<SampleBatch> batches) {
-        List<SampleBatch> round = batches.collect();    // one partition, in step order
+    public List<StepHook.StepRecord> train(int firstStep, RoundBatches batches) {
+        List<SampleBatch> round = batches.perWorker().get(0);
         return RoundTrainer.withOpThreads(threads, () -> RoundTrainer.fitSteps(graph, round, firstStep, seed, 0));
+    }
+
+    @Override
+    public boolean trainsInDriver() {
+        return true;
     }
 
     @Override

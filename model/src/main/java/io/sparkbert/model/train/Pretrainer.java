@@ -23,8 +23,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.spark.api.java.JavaPairRDD;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
@@ -278,7 +279,6 @@ public final class Pretrainer {
     private Summary trainRounds(Start start, int totalSteps, RoundTrainer rounds, EpochCache epochs, HeldOut heldOut,
                                 SampleDataset.Info info) throws IOException {
         int roundSteps = config.averagingFrequency();
-        long batchesPerRound = (long) config.workers() * roundSteps;
         int step = start.step();
         ComputationGraph graph = start.graph();
         Progress progress = new Progress(step, totalSteps);
@@ -287,44 +287,43 @@ public final class Pretrainer {
         Path lastCheckpoint = start.checkpoint();
         long started = System.nanoTime();
         HeapCollection heap = new HeapCollection(HeapCollection.INTERVAL_SECONDS);
-        while (step < totalSteps) {
-            long first = (long) step * config.workers();
-            JavaRDD<SampleBatch> round = PretrainingData.round(epochs.covering(first, first + batchesPerRound), first,
-                    config.workers(), roundSteps);
-            List<StepHook.StepRecord> done = rounds.train(step, round);
-            heap.collectIfDue();     // counted in the loop's time outside steps, as everything between rounds
-            throughput.add(done);
-            List<Map<String, Object>> lines = stepLines(done, step, roundSteps, throughput, graph);
-            step += roundSteps;
-            graph = rounds.network();
-            boolean last = step >= totalSteps;
-            boolean outOfTime = !last && config.maxMinutes() > 0
-                    && (System.nanoTime() - started) / 60e9 >= config.maxMinutes();
+        try (RoundFeed feed = new RoundFeed(epochs, totalSteps, rounds.trainsInDriver())) {
+            while (step < totalSteps) {
+                List<StepHook.StepRecord> done = rounds.train(step, feed.take(step));
+                heap.collectIfDue();     // counted in the loop's time outside steps, as everything between rounds
+                throughput.add(done);
+                List<Map<String, Object>> lines = stepLines(done, step, roundSteps, throughput, graph);
+                step += roundSteps;
+                graph = rounds.network();
+                boolean last = step >= totalSteps;
+                boolean outOfTime = !last && config.maxMinutes() > 0
+                        && (System.nanoTime() - started) / 60e9 >= config.maxMinutes();
 
-            if (crossed(step, roundSteps, config.evalEvery()) || last || outOfTime) {
-                lastEval = heldOut.evaluate(graph);
-                lines.add(heldOut.metricsLine(step, lastEval));
-            }
-            run.appendMetrics(lines);
-            throughput.endRound();
-            progress.report(step, lines.get(roundSteps - 1), lastEval, throughput);
-            if (lines.size() > roundSteps) {
-                run.writeText(RunDirectory.CURVES, Curves.svg(run.readMetrics(), heldOut.baseline(),
-                        "sparkbert pretrain: " + run.path().getFileName()));
-            }
-            if (crossed(step, roundSteps, config.checkpointEvery()) || last || outOfTime) {
-                long writing = System.nanoTime();
-                lastCheckpoint = run.writeCheckpoint(step, graph, info.vocab(), info.uncased(), state(step),
-                        config.keepCheckpoints());
-                LOG.info("checkpoint {} ({} s)", lastCheckpoint,
-                        String.format(Locale.ROOT, "%.1f", (System.nanoTime() - writing) / 1e9));
-                throughput.endRound();      // the loop's wall time includes the checkpoint (the last one too)
-            }
-            if (outOfTime) {
-                LOG.info("stopping after {} minutes (--max-minutes) at step {} of {}; rerun the same command to "
-                        + "continue", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 60e9),
-                        step, totalSteps);
-                break;
+                if (crossed(step, roundSteps, config.evalEvery()) || last || outOfTime) {
+                    lastEval = heldOut.evaluate(graph);
+                    lines.add(heldOut.metricsLine(step, lastEval));
+                }
+                run.appendMetrics(lines);
+                throughput.endRound();
+                progress.report(step, lines.get(roundSteps - 1), lastEval, throughput);
+                if (lines.size() > roundSteps) {
+                    run.writeText(RunDirectory.CURVES, Curves.svg(run.readMetrics(), heldOut.baseline(),
+                            "sparkbert pretrain: " + run.path().getFileName()));
+                }
+                if (crossed(step, roundSteps, config.checkpointEvery()) || last || outOfTime) {
+                    long writing = System.nanoTime();
+                    lastCheckpoint = run.writeCheckpoint(step, graph, info.vocab(), info.uncased(), state(step),
+                            config.keepCheckpoints());
+                    LOG.info("checkpoint {} ({} s)", lastCheckpoint,
+                            String.format(Locale.ROOT, "%.1f", (System.nanoTime() - writing) / 1e9));
+                    throughput.endRound();      // the loop's wall time includes the checkpoint (the last one too)
+                }
+                if (outOfTime) {
+                    LOG.info("stopping after {} minutes (--max-minutes) at step {} of {}; rerun the same command to "
+                            + "continue", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 60e9),
+                            step, totalSteps);
+                    break;
+                }
             }
         }
         Summary summary = new Summary(step, totalSteps, step >= totalSteps, start.resumed(), start.step(), lastEval,
@@ -597,6 +596,58 @@ public final class Pretrainer {
         void release() {
             cached.values().forEach(r -> r.unpersist(false));
             cached.clear();
+        }
+    }
+
+    /**
+     * The rounds' batches in step order. For the trainers that train in the driver, the next round's batches are
+     * collected ({@link RoundBatches#prefetch}) while this one trains, so the Spark job that fetches them (and, at
+     * an epoch's first round, shuffles the epoch) does not stand between rounds.
+     */
+    private final class RoundFeed implements AutoCloseable {
+        private final EpochCache epochs;
+        private final int totalSteps;
+        private final ExecutorService prefetch;
+        private RoundBatches next;
+        private int nextStep = -1;
+
+        RoundFeed(EpochCache epochs, int totalSteps, boolean prefetching) {
+            this.epochs = epochs;
+            this.totalSteps = totalSteps;
+            this.prefetch = !prefetching ? null : Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "pretrain-prefetch");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+
+        /** The batches of the round that starts at {@code step}; starts collecting the next round's. */
+        RoundBatches take(int step) {
+            RoundBatches round = nextStep == step ? next : batches(step);
+            next = null;
+            nextStep = -1;
+            int following = step + config.averagingFrequency();
+            if (prefetch != null && following < totalSteps) {
+                round.perWorker();  // asking for the next round may release this round's epoch: only once it is here
+                next = batches(following);
+                nextStep = following;
+            }
+            return round;
+        }
+
+        private RoundBatches batches(int step) {
+            long first = (long) step * config.workers();
+            long end = first + (long) config.workers() * config.averagingFrequency();
+            RoundBatches round = new RoundBatches(PretrainingData.round(epochs.covering(first, end), first,
+                    config.workers(), config.averagingFrequency()));
+            return prefetch == null ? round : round.prefetch(prefetch);
+        }
+
+        @Override
+        public void close() {
+            if (prefetch != null) {
+                prefetch.shutdownNow();
+            }
         }
     }
 

@@ -3,7 +3,6 @@ package io.sparkbert.model.train;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
-import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,7 +27,13 @@ interface RoundTrainer extends AutoCloseable {
      *                worker, in step order
      * @return one record per (step, worker)
      */
-    List<StepHook.StepRecord> train(int firstStep, JavaRDD<SampleBatch> batches);
+    List<StepHook.StepRecord> train(int firstStep, RoundBatches batches);
+
+    /**
+     * True if the rounds are trained in the driver from {@link RoundBatches#perWorker}, whose collection the
+     * training loop can then start while the round before trains; false if the batches stay on the cluster.
+     */
+    boolean trainsInDriver();
 
     /** The network after the last round. */
     ComputationGraph network();

@@ -2,7 +2,6 @@ package io.sparkbert.model.train;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.util.CollectionAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
@@ -32,16 +31,21 @@ final class SparkRounds implements RoundTrainer {
     }
 
     @Override
-    public List<StepHook.StepRecord> train(int firstStep, JavaRDD<SampleBatch> batches) {
+    public List<StepHook.StepRecord> train(int firstStep, RoundBatches batches) {
         if (sparkGraph.getNetwork().getIterationCount() != firstStep) {
             throw new IllegalStateException("the network is at iteration " + sparkGraph.getNetwork().getIterationCount()
                     + " but the run at step " + firstStep);
         }
         hook.startRound(firstStep);
-        sparkGraph.fitMultiDataSet(batches.map(b -> b.toMultiDataSet(Pretrainer.DTYPE)));
+        sparkGraph.fitMultiDataSet(batches.partitions().map(b -> b.toMultiDataSet(Pretrainer.DTYPE)));
         List<StepHook.StepRecord> done = new ArrayList<>(records.value());
         records.reset();
         return done;
+    }
+
+    @Override
+    public boolean trainsInDriver() {
+        return false;
     }
 
     @Override

@@ -6,7 +6,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -57,8 +56,8 @@ final class ThreadRounds implements RoundTrainer {
     }
 
     @Override
-    public List<StepHook.StepRecord> train(int firstStep, JavaRDD<SampleBatch> batches) {
-        List<List<SampleBatch>> perWorker = batches.glom().collect();    // one partition per worker, in step order
+    public List<StepHook.StepRecord> train(int firstStep, RoundBatches batches) {
+        List<List<SampleBatch>> perWorker = batches.perWorker();
         if (perWorker.size() != workers.size()) {
             throw new IllegalStateException("a round of " + perWorker.size() + " partitions for " + workers.size()
                     + " workers");
@@ -124,6 +123,11 @@ final class ThreadRounds implements RoundTrainer {
             }
             throw new IllegalStateException("a worker failed: " + e.getCause(), e.getCause());
         }
+    }
+
+    @Override
+    public boolean trainsInDriver() {
+        return true;
     }
 
     @Override

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaPairRDD;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.util.CollectionAccumulator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -74,12 +73,17 @@ class ParameterAveragingTrainingTest {
                 Pretrainer.trainingMasterBuilder(c, hook).build());
         RoundTrainer stock = new RoundTrainer() {
             @Override
-            public List<StepHook.StepRecord> train(int firstStep, JavaRDD<SampleBatch> round) {
+            public List<StepHook.StepRecord> train(int firstStep, RoundBatches round) {
                 hook.startRound(firstStep);
-                spark.fitMultiDataSet(round.map(b -> b.toMultiDataSet(DataType.FLOAT)));
+                spark.fitMultiDataSet(round.partitions().map(b -> b.toMultiDataSet(DataType.FLOAT)));
                 List<StepHook.StepRecord> done = new ArrayList<>(records.value());
                 records.reset();
                 return done;
+            }
+
+            @Override
+            public boolean trainsInDriver() {
+                return false;
             }
 
             @Override
@@ -100,8 +104,8 @@ class ParameterAveragingTrainingTest {
         int perRound = c.workers() * c.averagingFrequency();
         List<StepHook.StepRecord> out = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-            out.addAll(trainer.train(r * c.averagingFrequency(),
-                    PretrainingData.round(all, (long) r * perRound, c.workers(), c.averagingFrequency())));
+            out.addAll(trainer.train(r * c.averagingFrequency(), new RoundBatches(
+                    PretrainingData.round(all, (long) r * perRound, c.workers(), c.averagingFrequency()))));
         }
         out.sort((x, y) -> x.step() != y.step() ? Integer.compare(x.step(), y.step()) : Integer.compare(x.worker(), y.worker()));
         return out;

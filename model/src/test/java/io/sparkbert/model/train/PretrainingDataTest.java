@@ -14,8 +14,11 @@ import io.sparkbert.pipeline.tokenizer.Vocab;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -100,6 +103,38 @@ class PretrainingDataTest {
                 assertArrayEquals(batches.get(6 + w * 3 + k).inputIds(), parts.get(w).get(k).inputIds());
             }
         }
+    }
+
+    @Test
+    void aRoundPrefetchedOnAnotherThreadHoldsTheSameBatchesAndReportsTheJobsFailure() throws Exception {
+        List<Tuple2<Long, SampleBatch>> list = new ArrayList<>();
+        List<SampleBatch> batches = TinyBatches.batches(TinyBatches.samples(40, 2), 2);
+        for (int i = 0; i < batches.size(); i++) {
+            list.add(new Tuple2<>((long) i, batches.get(i)));
+        }
+        JavaPairRDD<Long, SampleBatch> all = sc.parallelizePairs(list, 3);
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try {
+            RoundBatches prefetched = new RoundBatches(PretrainingData.round(all, 6, 2, 3)).prefetch(thread);
+            List<List<SampleBatch>> here = new RoundBatches(PretrainingData.round(all, 6, 2, 3)).perWorker();
+            assertEquals(2, here.size());
+            assertEquals(ids(here), ids(prefetched.perWorker()));
+            assertEquals(ids(here), ids(prefetched.perWorker()), "asked twice: the same collection");
+
+            JavaRDD<SampleBatch> failing = PretrainingData.round(all, 6, 2, 3).map(b -> {
+                throw new IllegalStateException("a broken batch");
+            });
+            RuntimeException e = assertThrows(RuntimeException.class,
+                    () -> new RoundBatches(failing).prefetch(thread).perWorker());
+            assertTrue(e.getMessage().contains("a broken batch"), e.getMessage());
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
+    private static List<String> ids(List<List<SampleBatch>> perWorker) {
+        return perWorker.stream().map(part -> part.stream().map(b -> Arrays.deepToString(b.inputIds())).toList()
+                .toString()).toList();
     }
 
     @Test
