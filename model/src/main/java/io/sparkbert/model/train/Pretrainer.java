@@ -638,8 +638,8 @@ public final class Pretrainer {
         private RoundBatches batches(int step) {
             long first = (long) step * config.workers();
             long end = first + (long) config.workers() * config.averagingFrequency();
-            RoundBatches round = new RoundBatches(PretrainingData.round(epochs.covering(first, end), first,
-                    config.workers(), config.averagingFrequency()));
+            RoundBatches round = new RoundBatches(epochs.covering(first, end), first, config.workers(),
+                    config.averagingFrequency());
             return prefetch == null ? round : round.prefetch(prefetch);
         }
 

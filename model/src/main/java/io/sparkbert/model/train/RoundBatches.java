@@ -1,37 +1,53 @@
 package io.sparkbert.model.train;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
+import scala.Tuple2;
 
 /**
- * The batches of one round, as {@link PretrainingData#round} lays them out (one partition per worker, in step
- * order), and for the trainers that train in the driver the same batches collected there.
+ * The batches of one round: global batches {@code first} to {@code first + workers · perWorker - 1}, worker
+ * {@code w} training {@code perWorker} consecutive ones from {@code first + w · perWorker}. On a cluster they
+ * stay there, laid out by {@link PretrainingData#round} (one partition per worker); the trainers that train in
+ * the driver get them as lists ({@link #perWorker}), put in order in the driver without a shuffle.
  *
- * <p>Collecting a round's batches is a Spark job (a few tenths of a second, seconds when it is the first
- * round of an epoch and shuffles it), which would otherwise stand between two rounds. {@link #prefetch}
- * starts that job on another thread, so the training loop collects the next round while this one trains;
- * the batches are the same either way.
+ * <p>Collecting a round's batches is a Spark job (a tenth of a second, seconds when it is the first round of an
+ * epoch and shuffles the epoch), which would otherwise stand between two rounds. {@link #prefetch} starts that
+ * job on another thread, so the training loop collects the next round while this one trains; the batches are
+ * the same either way.
  */
 final class RoundBatches {
-    private final JavaRDD<SampleBatch> partitions;
+    private final JavaPairRDD<Long, SampleBatch> globalBatches;
+    private final long first;
+    private final int workers;
+    private final int perWorker;
     private CompletableFuture<List<List<SampleBatch>>> collected;
 
-    RoundBatches(JavaRDD<SampleBatch> partitions) {
-        this.partitions = partitions;
+    /**
+     * @param globalBatches batches keyed by global batch index, holding at least this round's (usually only the
+     *                      partitions of the cached epoch that hold them)
+     */
+    RoundBatches(JavaPairRDD<Long, SampleBatch> globalBatches, long first, int workers, int perWorker) {
+        this.globalBatches = globalBatches;
+        this.first = first;
+        this.workers = workers;
+        this.perWorker = perWorker;
     }
 
     /** The round's batches on the cluster: partition {@code w} holds worker {@code w}'s batches in step order. */
     JavaRDD<SampleBatch> partitions() {
-        return partitions;
+        return PretrainingData.round(globalBatches, first, workers, perWorker);
     }
 
     /** Starts collecting the batches to the driver on {@code executor}; {@link #perWorker} then waits for it. */
     RoundBatches prefetch(Executor executor) {
         if (collected == null) {
-            collected = CompletableFuture.supplyAsync(partitions.glom()::collect, executor);
+            collected = CompletableFuture.supplyAsync(this::collect, executor);
         }
         return this;
     }
@@ -39,7 +55,7 @@ final class RoundBatches {
     /** The batches in the driver, one list per worker in step order (collected now if not prefetched). */
     List<List<SampleBatch>> perWorker() {
         if (collected == null) {
-            return partitions.glom().collect();
+            return collect();
         }
         try {
             return collected.join();
@@ -49,5 +65,22 @@ final class RoundBatches {
             }
             throw e;
         }
+    }
+
+    private List<List<SampleBatch>> collect() {
+        long from = first;
+        long end = first + (long) workers * perWorker;
+        List<Tuple2<Long, SampleBatch>> round = new ArrayList<>(globalBatches.filter(kv -> kv._1 >= from && kv._1 < end)
+                .collect());
+        if (round.size() != workers * perWorker) {
+            throw new IllegalStateException("the round from global batch " + first + " needs " + workers * perWorker
+                    + " batches, the data gave " + round.size());
+        }
+        round.sort(Comparator.comparing(Tuple2::_1));
+        List<List<SampleBatch>> perWorkerBatches = new ArrayList<>(workers);
+        for (int w = 0; w < workers; w++) {
+            perWorkerBatches.add(round.subList(w * perWorker, (w + 1) * perWorker).stream().map(Tuple2::_2).toList());
+        }
+        return perWorkerBatches;
     }
 }

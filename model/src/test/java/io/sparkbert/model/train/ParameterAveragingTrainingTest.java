@@ -104,8 +104,8 @@ class ParameterAveragingTrainingTest {
         int perRound = c.workers() * c.averagingFrequency();
         List<StepHook.StepRecord> out = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
-            out.addAll(trainer.train(r * c.averagingFrequency(), new RoundBatches(
-                    PretrainingData.round(all, (long) r * perRound, c.workers(), c.averagingFrequency()))));
+            out.addAll(trainer.train(r * c.averagingFrequency(),
+                    new RoundBatches(all, (long) r * perRound, c.workers(), c.averagingFrequency())));
         }
         out.sort((x, y) -> x.step() != y.step() ? Integer.compare(x.step(), y.step()) : Integer.compare(x.worker(), y.worker()));
         return out;

@@ -18,7 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaPairRDD;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -105,8 +104,12 @@ class PretrainingDataTest {
         }
     }
 
+    /**
+     * In the driver a round's batches are put in order without Spark's shuffle: the same lists as the cluster's
+     * partitions, whether collected here or on another thread while something else runs.
+     */
     @Test
-    void aRoundPrefetchedOnAnotherThreadHoldsTheSameBatchesAndReportsTheJobsFailure() throws Exception {
+    void aRoundCollectedToTheDriverEqualsTheClustersLayoutAndReportsTheJobsFailure() {
         List<Tuple2<Long, SampleBatch>> list = new ArrayList<>();
         List<SampleBatch> batches = TinyBatches.batches(TinyBatches.samples(40, 2), 2);
         for (int i = 0; i < batches.size(); i++) {
@@ -115,18 +118,23 @@ class PretrainingDataTest {
         JavaPairRDD<Long, SampleBatch> all = sc.parallelizePairs(list, 3);
         ExecutorService thread = Executors.newSingleThreadExecutor();
         try {
-            RoundBatches prefetched = new RoundBatches(PretrainingData.round(all, 6, 2, 3)).prefetch(thread);
-            List<List<SampleBatch>> here = new RoundBatches(PretrainingData.round(all, 6, 2, 3)).perWorker();
-            assertEquals(2, here.size());
-            assertEquals(ids(here), ids(prefetched.perWorker()));
-            assertEquals(ids(here), ids(prefetched.perWorker()), "asked twice: the same collection");
+            List<String> cluster = ids(new RoundBatches(all, 6, 2, 3).partitions().glom().collect());
+            List<String> expected = ids(List.of(batches.subList(6, 9), batches.subList(9, 12)));
+            assertEquals(expected, cluster);
+            assertEquals(expected, ids(new RoundBatches(all, 6, 2, 3).perWorker()));
+            RoundBatches prefetched = new RoundBatches(all, 6, 2, 3).prefetch(thread);
+            assertEquals(expected, ids(prefetched.perWorker()));
+            assertEquals(expected, ids(prefetched.perWorker()), "asked twice: the same collection");
 
-            JavaRDD<SampleBatch> failing = PretrainingData.round(all, 6, 2, 3).map(b -> {
+            JavaPairRDD<Long, SampleBatch> failing = all.mapValues(b -> {
                 throw new IllegalStateException("a broken batch");
             });
             RuntimeException e = assertThrows(RuntimeException.class,
-                    () -> new RoundBatches(failing).prefetch(thread).perWorker());
+                    () -> new RoundBatches(failing, 6, 2, 3).prefetch(thread).perWorker());
             assertTrue(e.getMessage().contains("a broken batch"), e.getMessage());
+            IllegalStateException shortRound = assertThrows(IllegalStateException.class,
+                    () -> new RoundBatches(all, 16, 2, 3).perWorker());
+            assertTrue(shortRound.getMessage().contains("needs 6 batches, the data gave 4"), shortRound.getMessage());
         } finally {
             thread.shutdownNow();
         }
