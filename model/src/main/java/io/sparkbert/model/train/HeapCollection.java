@@ -5,8 +5,7 @@ package io.sparkbert.model.train;
  * native buffers. Their memory is freed only when the Java object is collected, and a training JVM allocates
  * little on the heap between collections (a large heap, mostly idle) while its garbage arrays hold hundreds of
  * megabytes natively: two workers in one JVM grew by ~17 MB/s without a collection and stayed flat with one
- * every 15 s, at the same speed (docs/cluster.md, "Memory"). The driver collects between rounds
- * ({@link Pretrainer}), an executor after a worker's round ({@link WorkerNetworks#giveBack}).
+ * every 15 s, at the same speed (docs/cluster.md, "Memory").
  */
 final class HeapCollection {
     /** Seconds between collections: the interval measured to keep a two-worker run flat. */
@@ -21,7 +20,7 @@ final class HeapCollection {
     }
 
     /** Collects if the interval has passed since the last collection (or since this was made); true if it did. */
-    synchronized boolean collectIfDue() {
+    boolean collectIfDue() {
         long now = System.nanoTime();
         if (now - last < intervalNanos) {
             return false;

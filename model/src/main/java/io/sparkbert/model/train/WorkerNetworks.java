@@ -10,16 +10,10 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * per task that ran at the same time, so an executor with one core keeps one. The pool belongs to one run
  * at a time; a task of another run empties it first, so a long-lived JVM (a local-mode driver running
  * several trainings, a test suite) holds at most one run's networks.
- *
- * <p>A task that gives its network back has finished its round, and the arrays of the rounds before it (their
- * broadcast parameters, their results) are garbage: the executor then collects its heap when one is due
- * ({@link HeapCollection}), as the driver does between rounds, so their native memory is freed long before
- * JavaCPP's limit would force it.
  */
 final class WorkerNetworks {
     private static String run;
     private static final ArrayDeque<ComputationGraph> idle = new ArrayDeque<>();
-    private static HeapCollection heap = new HeapCollection(HeapCollection.INTERVAL_SECONDS);
 
     private WorkerNetworks() {
     }
@@ -40,26 +34,11 @@ final class WorkerNetworks {
         return build.get();
     }
 
-    /**
-     * A network whose task has finished with it; dropped if its run is no longer this pool's. Collects the heap
-     * if a collection is due.
-     */
-    static void giveBack(String runId, ComputationGraph network) {
-        synchronized (WorkerNetworks.class) {
-            if (runId.equals(run)) {
-                idle.push(network);
-            }
+    /** A network whose task has finished with it; dropped if its run is no longer this pool's. */
+    static synchronized void giveBack(String runId, ComputationGraph network) {
+        if (runId.equals(run)) {
+            idle.push(network);
         }
-        collection().collectIfDue();
-    }
-
-    /** Sets how often the pool's JVM collects its heap (tests make it every time). */
-    static synchronized void collectHeapEvery(double seconds) {
-        heap = new HeapCollection(seconds);
-    }
-
-    private static synchronized HeapCollection collection() {
-        return heap;
     }
 
     /** Empties the pool if it holds {@code runId}'s networks. */
