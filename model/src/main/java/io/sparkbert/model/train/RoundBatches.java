@@ -59,11 +59,14 @@ final class RoundBatches {
         }
         try {
             return collected.join();
-        } catch (CompletionException e) {
+        } catch (CompletionException e) {     // the collection's own failure, as collecting here would throw it
             if (e.getCause() instanceof RuntimeException cause) {
                 throw cause;
             }
-            throw e;
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;    // a checked one (Spark's SparkException): wrapped, with its message
         }
     }
 
