@@ -1,7 +1,6 @@
 package io.sparkbert.pipeline.preprocess;
 
 import io.sparkbert.pipeline.samples.TrainingSample;
-import java.util.List;
 import org.apache.parquet.example.data.Group;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -11,8 +10,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The stored form of a pretraining sample (docs/design.md §3.4): the seven Parquet columns of a shard, named as
  * the features of Google's tf.train.Example, and the one mapping between a stored row and a
- * {@link TrainingSample} — for Spark's rows (writing shards, reading them for training) and for parquet-hadoop's
- * groups ({@link SampleReader}, no Spark).
+ * {@link TrainingSample} — Spark's rows when shards are written, parquet-mr's records when training reads them
+ * ({@link SampleReadSupport}) and its generic groups ({@link SampleReader}, for {@code inspect}).
  */
 public final class SampleColumns {
     public static final String INPUT_IDS = "input_ids";
@@ -58,36 +57,6 @@ public final class SampleColumns {
         return new TrainingSample(row.ints(INPUT_IDS), row.ints(TOKEN_TYPE_IDS), attention,
                 row.ints(MASKED_LM_POSITIONS), row.ints(MASKED_LM_IDS), row.floats(MASKED_LM_WEIGHTS),
                 row.integer(NEXT_SENTENCE_LABEL), length, 0, 0, 0, 0);
-    }
-
-    /** The sample of a Spark row of a shard. */
-    public static TrainingSample toSample(Row row) {
-        return toSample(new StoredRow() {
-            @Override
-            public int[] ints(String column) {
-                List<Integer> list = row.getList(row.fieldIndex(column));
-                int[] out = new int[list.size()];
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = list.get(i);
-                }
-                return out;
-            }
-
-            @Override
-            public float[] floats(String column) {
-                List<Float> list = row.getList(row.fieldIndex(column));
-                float[] out = new float[list.size()];
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = list.get(i);
-                }
-                return out;
-            }
-
-            @Override
-            public int integer(String column) {
-                return row.getInt(row.fieldIndex(column));
-            }
-        });
     }
 
     /** The sample of a parquet-hadoop group (a Spark array column is a LIST group of "list" groups with one "element"). */

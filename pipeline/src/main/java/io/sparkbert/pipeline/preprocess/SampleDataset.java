@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -33,7 +34,9 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.SerializableConfiguration;
 
 /**
  * A directory of pretraining samples and its lifecycle on any Hadoop filesystem:
@@ -55,13 +58,27 @@ public final class SampleDataset {
      */
     public record Info(Vocab vocab, boolean uncased, int seqLen, int maxPredictions, double maskedLmProb,
                        List<String> shards, long samples) implements Serializable {
+        /** Bytes of a shard one task reads at most (Spark SQL's {@code spark.sql.files.maxPartitionBytes}). */
+        static final long SPLIT_BYTES = 128L << 20;
 
-        /** Every sample of the shards (bookkeeping fields other than length are 0). */
+        /**
+         * Every sample of the shards (bookkeeping fields other than length are 0), a partition per
+         * {@link #SPLIT_BYTES} of a shard, read by parquet-mr into samples directly ({@link SampleReadSupport}):
+         * Spark SQL's reader would cost a training run's start several seconds of loading and planning Spark SQL.
+         */
         public JavaRDD<TrainingSample> read(SparkSession spark) {
             if (shards.isEmpty()) {
                 throw new IllegalArgumentException("the datasets hold no shards");
             }
-            return spark.read().parquet(shards.toArray(new String[0])).javaRDD().map(SampleColumns::toSample);
+            JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            List<ShardSplit> splits;
+            try {
+                splits = ShardSplit.of(shards, sc.hadoopConfiguration(), SPLIT_BYTES);
+            } catch (IOException e) {
+                throw new UncheckedIOException("listing the pretraining shards: " + e.getMessage(), e);
+            }
+            SerializableConfiguration hadoop = new SerializableConfiguration(sc.hadoopConfiguration());
+            return sc.parallelize(splits, splits.size()).mapPartitions(part -> ShardSplit.samples(part, hadoop.value()));
         }
 
         /** A masker with the datasets' vocabulary, geometry and masking rate (dynamic masking re-masks with it). */
