@@ -68,17 +68,9 @@ public record PeerData(List<SampleBatch> train, List<SampleBatch> eval, int voca
                 got.sort(Comparator.comparing(Tuple2::_1));
                 got.forEach(kv -> batches.add(kv._2));
             }
-            List<Tuple2<Long, TrainingSample>> taken = heldOut.sortByKey().take(evalMaxSamples);
-            if (taken.isEmpty()) {
+            List<SampleBatch> eval = PretrainingData.heldOutBatches(heldOut, evalMaxSamples, batchSize);
+            if (eval.isEmpty()) {
                 throw new IllegalArgumentException("the held-out set is empty");
-            }
-            List<SampleBatch> eval = new ArrayList<>();
-            for (int i = 0; i < taken.size(); i += batchSize) {
-                List<TrainingSample> members = new ArrayList<>();
-                for (int j = i; j < Math.min(taken.size(), i + batchSize); j++) {
-                    members.add(taken.get(j)._2);
-                }
-                eval.add(SampleBatch.of(members));
             }
             return new PeerData(batches, eval, info.vocab().size(), info.seqLen(), info.maxPredictions(), trainSamples);
         } finally {

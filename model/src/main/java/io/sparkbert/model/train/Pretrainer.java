@@ -352,19 +352,11 @@ public final class Pretrainer {
     /** The held-out batches (up to evalMaxSamples samples, ordered by content key) and the unigram baseline. */
     private HeldOut heldOut(JavaPairRDD<Long, TrainingSample> samples, JavaPairRDD<Long, TrainingSample> train,
                             SampleDataset.Info info) throws IOException {
-        List<Tuple2<Long, TrainingSample>> taken = samples.sortByKey().take(config.evalMaxSamples());
-        if (taken.isEmpty()) {
+        List<SampleBatch> batches = PretrainingData.heldOutBatches(samples, config.evalMaxSamples(),
+                config.batchSizePerWorker());
+        if (batches.isEmpty()) {
             throw new IllegalArgumentException("the held-out set is empty (too small an --eval-fraction or an empty "
                     + "--eval-data)");
-        }
-        List<SampleBatch> batches = new ArrayList<>();
-        int b = config.batchSizePerWorker();
-        for (int i = 0; i < taken.size(); i += b) {
-            List<TrainingSample> members = new ArrayList<>();
-            for (int j = i; j < Math.min(taken.size(), i + b); j++) {
-                members.add(taken.get(j)._2);
-            }
-            batches.add(SampleBatch.of(members));
         }
         UnigramBaseline baseline = UnigramBaseline.of(train, batches, info.vocab());
         run.writeJson(RunDirectory.BASELINE, baseline.toJson());

@@ -104,6 +104,30 @@ public final class PretrainingData implements Serializable {
     }
 
     /**
+     * The held-out set a run evaluates on: the first {@code max} samples by content key, so the same whatever the
+     * partitioning, in batches of {@code batchSize} (the last one may be smaller). One Spark job: each partition
+     * keeps its first {@code max}, the driver merges them.
+     */
+    public static List<SampleBatch> heldOutBatches(JavaPairRDD<Long, TrainingSample> samples, int max, int batchSize) {
+        List<Tuple2<Long, TrainingSample>> taken = samples.takeOrdered(max, new ByContentKey());
+        List<SampleBatch> batches = new ArrayList<>();
+        for (int i = 0; i < taken.size(); i += batchSize) {
+            List<TrainingSample> members = new ArrayList<>();
+            taken.subList(i, Math.min(taken.size(), i + batchSize)).forEach(kv -> members.add(kv._2));
+            batches.add(SampleBatch.of(members));
+        }
+        return batches;
+    }
+
+    /** Keyed samples by their content key (equal keys are equal samples: the order among them is moot). */
+    static final class ByContentKey implements java.util.Comparator<Tuple2<Long, TrainingSample>>, Serializable {
+        @Override
+        public int compare(Tuple2<Long, TrainingSample> a, Tuple2<Long, TrainingSample> b) {
+            return Long.compare(a._1, b._1);
+        }
+    }
+
+    /**
      * The batches of one epoch, keyed by their index in the epoch (0 .. {@code batchesPerEpoch(n)} - 1). Not
      * cached: the caller persists what it keeps (a second cached copy here was never released).
      *

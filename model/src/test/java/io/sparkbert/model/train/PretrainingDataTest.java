@@ -95,6 +95,25 @@ class PretrainingDataTest {
     }
 
     @Test
+    void theHeldOutSetIsTheFirstSamplesByContentKeyInBatchesWhateverThePartitioning() {
+        List<TrainingSample> samples = TinyBatches.samples(103, 3);
+        // expected: every sample's key computed here, sorted, the first 45 cut into batches of 10 (the last of 5)
+        List<TrainingSample> byKey = new ArrayList<>(samples);
+        byKey.sort(java.util.Comparator.comparingLong(PretrainingData::contentKey));
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 45; i += 10) {
+            expected.add(Arrays.deepToString(SampleBatch.of(byKey.subList(i, Math.min(45, i + 10))).inputIds()));
+        }
+        for (int partitions : new int[]{1, 4, 7}) {
+            List<SampleBatch> batches = PretrainingData.heldOutBatches(keyed(samples, partitions), 45, 10);
+            assertEquals(expected, batches.stream().map(b -> Arrays.deepToString(b.inputIds())).toList(),
+                    partitions + " partitions");
+        }
+        assertEquals(11, PretrainingData.heldOutBatches(keyed(samples, 3), 1000, 10).size(),
+                "fewer samples than asked for: all of them, 103 in 11 batches");
+    }
+
+    @Test
     void aRoundGivesEachWorkerItsConsecutiveBatchesInOrder() {
         List<SampleBatch> batches = TinyBatches.batches(TinyBatches.samples(40, 2), 2);
         JavaPairRDD<Long, SampleBatch> all = byGlobalIndex(batches, 3);
