@@ -54,7 +54,7 @@ public final class SampleReadSupport extends ReadSupport<TrainingSample> {
     /** One sample per record: the root converter's buffers, read out at the record's end. */
     private static final class SampleMaterializer extends RecordMaterializer<TrainingSample> {
         private final Map<String, IntList> ints = new HashMap<>();
-        private final FloatBuffer weights = new FloatBuffer();
+        private final FloatValues weights = new FloatValues();
         private final GroupConverter root;
         private TrainingSample current;
 
@@ -161,7 +161,7 @@ public final class SampleReadSupport extends ReadSupport<TrainingSample> {
     }
 
     /** A growable float array (the masked-LM weights of one sample). */
-    private static final class FloatBuffer {
+    private static final class FloatValues {
         private float[] values = new float[32];
         private int size;
 

@@ -134,11 +134,11 @@ class PreprocessRunTest {
         assertEquals(16, info.seqLen());
         assertEquals(3, info.maxPredictions());
         assertEquals(vocab().sha256(), info.vocab().sha256());
-        List<String> viaSpark = info.read(spark).map(PreprocessRunTest::describe).collect();
+        List<String> viaSpark = info.read(spark).map(ShardSplitTest::describe).collect();
         List<String> viaParquet = new ArrayList<>();
         for (String shard : info.shards()) {
             try (SampleReader reader = new SampleReader(shard, new Configuration())) {
-                reader.read(-1).forEach(s -> viaParquet.add(describe(s)));
+                reader.read(-1).forEach(s -> viaParquet.add(ShardSplitTest.describe(s)));
             }
         }
         assertEquals(info.samples(), viaSpark.size());
@@ -154,12 +154,5 @@ class PreprocessRunTest {
                 () -> SampleDataset.open(List.of(first.toUri().toString(), other.toUri().toString()),
                         new Configuration()));
         assertTrue(differ.getMessage().contains("datasets differ"), differ.getMessage());
-    }
-
-    private static String describe(io.sparkbert.pipeline.samples.TrainingSample s) {
-        return java.util.Arrays.toString(s.inputIds()) + java.util.Arrays.toString(s.tokenTypeIds())
-                + java.util.Arrays.toString(s.attentionMask()) + java.util.Arrays.toString(s.maskedLmPositions())
-                + java.util.Arrays.toString(s.maskedLmIds()) + java.util.Arrays.toString(s.maskedLmWeights())
-                + s.nextSentenceLabel() + "/" + s.length();
     }
 }

@@ -159,7 +159,8 @@ class ShardSplitTest {
         return values.stream().sorted().toList();
     }
 
-    private static String describe(TrainingSample s) {
+    /** A sample as text, every column and the length (PreprocessRunTest compares readers with it too). */
+    static String describe(TrainingSample s) {
         return Arrays.toString(s.inputIds()) + Arrays.toString(s.tokenTypeIds()) + Arrays.toString(s.attentionMask())
                 + Arrays.toString(s.maskedLmPositions()) + Arrays.toString(s.maskedLmIds())
                 + Arrays.toString(s.maskedLmWeights()) + s.nextSentenceLabel() + "/" + s.length();
