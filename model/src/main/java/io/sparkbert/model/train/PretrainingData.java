@@ -14,6 +14,9 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -128,38 +131,104 @@ public final class PretrainingData implements Serializable {
     }
 
     /**
-     * The batches of one epoch, keyed by their index in the epoch (0 .. {@code batchesPerEpoch(n)} - 1). Not
-     * cached: the caller persists what it keeps (a second cached copy here was never released).
+     * The batches of one epoch, keyed by their index in the epoch (0 .. {@code batchesPerEpoch(n)} - 1), partition
+     * {@code p} holding batches {@code p·perPartition} to {@code (p + 1)·perPartition - 1}
+     * ({@link BatchRangePartitioner}). Not cached: the caller persists what it keeps (a second cached copy here was
+     * never released).
+     *
+     * <p>Two Spark jobs, one shuffle: a pass over the samples counts their epoch keys per bin of the key space,
+     * which places every bin's samples in the epoch ({@link EpochLayout}); the samples then go straight to the
+     * partition that batches them, which sorts what it received by epoch key. The order is that of sorting all
+     * samples by epoch key, whatever the partitioning (samples with equal keys are equal samples).
      *
      * @param masker null for the stored (static) masks, else the masker for dynamic masking
      */
     public static JavaPairRDD<Long, SampleBatch> epochBatches(JavaPairRDD<Long, TrainingSample> samples, long seed,
                                                               int epoch, int batchSize, long sampleCount,
                                                               Broadcast<Masker> masker, int partitions) {
-        long batches = sampleCount / batchSize;
-        long kept = batches * batchSize;
-        return samples
-                .mapToPair(kv -> new Tuple2<>(SeededRandom.seed(seed, epoch, kv._1), kv))
-                .sortByKey(true, partitions)
-                .values()
-                .zipWithIndex()
-                .filter(t -> t._2 < kept)
-                .mapToPair(t -> {
-                    TrainingSample s = t._1._2;
-                    if (masker != null) {
-                        s = masker.value().remask(s, new SeededRandom(SeededRandom.seed(seed, epoch, t._1._1, 0x3A5CL)));
-                    }
-                    return new Tuple2<>(t._2 / batchSize, new Tuple2<>(t._2, s));
+        int bins = Math.multiplyExact(partitions, BINS_PER_PARTITION);
+        long[] binCounts = samples
+                .mapPartitions(keyed -> {
+                    long[] counts = new long[bins];
+                    keyed.forEachRemaining(kv -> counts[EpochLayout.bin(SeededRandom.seed(seed, epoch, kv._1), bins)]++);
+                    return List.of(counts).iterator();
                 })
-                .groupByKey(new BatchRangePartitioner(partitions, batches))
-                .mapValues(members -> {
-                    List<Tuple2<Long, TrainingSample>> list = new ArrayList<>();
-                    members.forEach(list::add);
-                    list.sort((a, b) -> Long.compare(a._1, b._1));
-                    List<TrainingSample> ordered = new ArrayList<>(list.size());
-                    list.forEach(m -> ordered.add(m._2));
-                    return SampleBatch.of(ordered);
-                });
+                .treeReduce(PretrainingData::sum);
+        if (Arrays.stream(binCounts).sum() != sampleCount) {
+            throw new IllegalStateException("the epoch's samples number " + Arrays.stream(binCounts).sum()
+                    + ", not the " + sampleCount + " counted before: the input changed while training read it");
+        }
+        EpochLayout layout = EpochLayout.of(binCounts, batchSize, sampleCount / batchSize, partitions);
+        return samples
+                .flatMapToPair(kv -> {
+                    long key = SeededRandom.seed(seed, epoch, kv._1);
+                    int bin = EpochLayout.bin(key, bins);
+                    int first = layout.firstPartition(bin);
+                    List<Tuple2<Integer, EpochSample>> sent = new ArrayList<>(1);
+                    for (int p = first; first >= 0 && p <= layout.lastPartition(bin); p++) {
+                        sent.add(new Tuple2<>(p, new EpochSample(key, kv._1, kv._2)));
+                    }
+                    return sent.iterator();
+                })
+                .partitionBy(new PartitionIndexPartitioner(partitions))
+                .mapPartitionsToPair(received -> batchesOfPartition(received, layout, bins, seed, epoch, masker), true);
+    }
+
+    /** Key-space bins per epoch partition: a bin on a partition's edge goes to both, so more bins send less twice. */
+    static final int BINS_PER_PARTITION = 64;
+
+    /** A sample on its way to the partition that batches it: its epoch key and content key, to rank it. */
+    record EpochSample(long epochKey, long contentKey, TrainingSample sample) implements Serializable {
+    }
+
+    /**
+     * The batches of one epoch partition from the bins it received: each bin's samples ranked by (epoch key,
+     * content key) from the bin's first position; those in the partition's range of positions are batched.
+     */
+    private static Iterator<Tuple2<Long, SampleBatch>> batchesOfPartition(Iterator<Tuple2<Integer, EpochSample>> received,
+                                                                          EpochLayout layout, int bins, long seed,
+                                                                          int epoch, Broadcast<Masker> masker) {
+        if (!received.hasNext()) {
+            return Collections.emptyIterator();
+        }
+        List<EpochSample> samples = new ArrayList<>();
+        Tuple2<Integer, EpochSample> head = received.next();
+        int partition = head._1;
+        samples.add(head._2);
+        received.forEachRemaining(kv -> samples.add(kv._2));
+        samples.sort(Comparator.comparingLong(EpochSample::epochKey).thenComparingLong(EpochSample::contentKey));
+
+        long first = layout.firstPosition(partition);
+        long end = layout.endPosition(partition);
+        List<TrainingSample> ordered = new ArrayList<>((int) (end - first));
+        int bin = -1;
+        long position = 0;
+        for (EpochSample s : samples) {
+            int sampleBin = EpochLayout.bin(s.epochKey(), bins);
+            position = sampleBin == bin ? position + 1 : layout.start(sampleBin);
+            bin = sampleBin;
+            if (position >= first && position < end) {
+                ordered.add(masker == null ? s.sample() : masker.value().remask(s.sample(),
+                        new SeededRandom(SeededRandom.seed(seed, epoch, s.contentKey(), 0x3A5CL))));
+            }
+        }
+        if (ordered.size() != end - first) {
+            throw new IllegalStateException("epoch partition " + partition + " holds positions " + first + " to "
+                    + (end - 1) + " but received " + ordered.size() + " of them");
+        }
+        List<Tuple2<Long, SampleBatch>> batches = new ArrayList<>();
+        for (int i = 0; i < ordered.size(); i += layout.batchSize()) {
+            batches.add(new Tuple2<>((first + i) / layout.batchSize(),
+                    SampleBatch.of(ordered.subList(i, i + layout.batchSize()))));
+        }
+        return batches.iterator();
+    }
+
+    private static long[] sum(long[] a, long[] b) {
+        for (int i = 0; i < a.length; i++) {
+            a[i] += b[i];
+        }
+        return a;
     }
 
     /**
@@ -219,6 +288,20 @@ public final class PretrainingData implements Serializable {
                 .filter(kv -> kv._1 >= first && kv._1 < end)
                 .repartitionAndSortWithinPartitions(new WorkerPartitioner(workers, first, perWorker))
                 .values();
+    }
+
+    /** The key is the partition: for records already addressed to their epoch partition. */
+    static final class PartitionIndexPartitioner extends FixedPartitioner {
+        private static final long serialVersionUID = 1L;
+
+        PartitionIndexPartitioner(int partitions) {
+            super(partitions);
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            return (Integer) key;
+        }
     }
 
     /** Puts batch b of an epoch of n batches in partition b / ceil(n / partitions): contiguous ranges. */

@@ -94,6 +94,63 @@ class PretrainingDataTest {
         assertEquals(100, used);
     }
 
+    /**
+     * The reference, computed here: all samples sorted by their epoch key, seed(run seed, epoch, content key), cut
+     * into batches of 10 (the 3 left over dropped), each sample re-masked with seed(run seed, epoch, content key,
+     * 0x3A5C) when masking is dynamic. Partitionings with one bin per few samples, with more epoch partitions than
+     * batches, and with bins on every partition edge.
+     */
+    @Test
+    void epochBatchesAreAllSamplesSortedByEpochKeyCutIntoBatches() {
+        List<TrainingSample> samples = TinyBatches.samples(503, 6);
+        Masker masker = new Masker(tinyVocab(), new SampleConfig(TinyBatches.SEQ, TinyBatches.PREDICTIONS, 0.3, 0.1,
+                1, false, SampleConfig.Truncation.HEAD, 0));
+        for (boolean dynamic : new boolean[]{false, true}) {
+            for (int epoch : new int[]{0, 3}) {
+                List<TrainingSample> byEpochKey = new ArrayList<>(samples);
+                byEpochKey.sort(java.util.Comparator.comparingLong(
+                        s -> SeededRandom.seed(7, epoch, PretrainingData.contentKey(s))));
+                List<String> expected = new ArrayList<>();
+                for (int b = 0; b < 50; b++) {
+                    List<TrainingSample> members = new ArrayList<>();
+                    for (TrainingSample s : byEpochKey.subList(10 * b, 10 * b + 10)) {
+                        members.add(dynamic ? masker.remask(s, new SeededRandom(SeededRandom.seed(7, epoch,
+                                PretrainingData.contentKey(s), 0x3A5CL))) : s);
+                    }
+                    expected.add(b + ":" + describe(SampleBatch.of(members)));
+                }
+                for (int[] layout : new int[][]{{1, 1}, {4, 3}, {3, 7}, {2, 64}}) {
+                    org.apache.spark.broadcast.Broadcast<Masker> broadcast = dynamic ? sc.broadcast(masker) : null;
+                    JavaPairRDD<Long, SampleBatch> epochBatches = PretrainingData.epochBatches(
+                            keyed(samples, layout[0]), 7, epoch, 10, 503, broadcast, layout[1]);
+                    assertEquals(layout[1], epochBatches.getNumPartitions());
+                    List<String> actual = new ArrayList<>();
+                    for (Tuple2<Long, SampleBatch> kv : epochBatches.sortByKey().collect()) {
+                        actual.add(kv._1 + ":" + describe(kv._2));
+                    }
+                    assertEquals(expected, actual, "dynamic " + dynamic + ", epoch " + epoch + ", "
+                            + layout[0] + " input partitions, " + layout[1] + " epoch partitions");
+                }
+            }
+        }
+        IllegalStateException changed = assertThrows(IllegalStateException.class,
+                () -> PretrainingData.epochBatches(keyed(samples, 2), 7, 0, 10, 504, null, 3));
+        assertTrue(changed.getMessage().contains("number 503, not the 504 counted before"), changed.getMessage());
+    }
+
+    private static String describe(SampleBatch b) {
+        return Arrays.deepToString(b.inputIds()) + Arrays.deepToString(b.maskedLmPositions())
+                + Arrays.deepToString(b.maskedLmIds()) + Arrays.toString(b.nextSentenceLabel());
+    }
+
+    private static Vocab tinyVocab() {
+        List<String> tokens = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
+        for (int i = 5; i < 30; i++) {
+            tokens.add("w" + i);
+        }
+        return Vocab.of(tokens);
+    }
+
     @Test
     void theHeldOutSetIsTheFirstSamplesByContentKeyInBatchesWhateverThePartitioning() {
         List<TrainingSample> samples = TinyBatches.samples(103, 3);
@@ -221,12 +278,7 @@ class PretrainingDataTest {
 
     @Test
     void dynamicMaskingMasksTheOriginalPairAgain() {
-        List<String> tokens = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
-        for (int i = 5; i < 30; i++) {
-            tokens.add("w" + i);
-        }
-        Vocab vocab = Vocab.of(tokens);
-        Masker masker = new Masker(vocab, new SampleConfig(TinyBatches.SEQ, TinyBatches.PREDICTIONS, 0.3, 0.1, 1,
+        Masker masker = new Masker(tinyVocab(), new SampleConfig(TinyBatches.SEQ, TinyBatches.PREDICTIONS, 0.3, 0.1, 1,
                 false, SampleConfig.Truncation.HEAD, 0));
         for (TrainingSample s : TinyBatches.samples(50, 4)) {
             TrainingSample again = masker.remask(s, new SeededRandom(SeededRandom.seed(1, PretrainingData.contentKey(s))));
