@@ -213,10 +213,11 @@ public final class Pretrainer {
         JavaPairRDD<Long, TrainingSample> train = (evalInfo == null
                 ? all.filter(kv -> !PretrainingData.isHeldOut(kv._2, fraction, seed)) : all)
                 .persist(StorageLevel.fromString(config.storageLevel()));
-        long trainSamples = train.count();
+        UnigramBaseline.TrainingCounts counts = UnigramBaseline.TrainingCounts.of(train, info.vocab().size());
+        long trainSamples = counts.samples();
         HeldOut heldOut = heldOut(evalInfo == null
                 ? all.filter(kv -> PretrainingData.isHeldOut(kv._2, fraction, seed))
-                : PretrainingData.read(spark, evalInfo), train, info);
+                : PretrainingData.read(spark, evalInfo), counts, info);
         long batchesPerEpoch = trainSamples / config.batchSizePerWorker();
         if (batchesPerEpoch < (long) config.workers() * roundSteps) {
             throw new IllegalArgumentException("too little training data: " + trainSamples + " samples make "
@@ -350,7 +351,7 @@ public final class Pretrainer {
     }
 
     /** The held-out batches (up to evalMaxSamples samples, ordered by content key) and the unigram baseline. */
-    private HeldOut heldOut(JavaPairRDD<Long, TrainingSample> samples, JavaPairRDD<Long, TrainingSample> train,
+    private HeldOut heldOut(JavaPairRDD<Long, TrainingSample> samples, UnigramBaseline.TrainingCounts train,
                             SampleDataset.Info info) throws IOException {
         List<SampleBatch> batches = PretrainingData.heldOutBatches(samples, config.evalMaxSamples(),
                 config.batchSizePerWorker());

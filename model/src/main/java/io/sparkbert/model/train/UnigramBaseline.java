@@ -3,13 +3,10 @@ package io.sparkbert.model.train;
 import io.sparkbert.pipeline.samples.TrainingSample;
 import io.sparkbert.pipeline.tokenizer.Vocab;
 import java.io.Serializable;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaPairRDD;
-import scala.Tuple2;
 
 /**
  * The floor a pretraining run must beat: the held-out MLM accuracy of always predicting the training data's
@@ -24,23 +21,56 @@ import scala.Tuple2;
  */
 public record UnigramBaseline(int tokenId, String token, double trainingWeight, double accuracy, int evalSamples) {
 
-    /** Counts the masked tokens of {@code train} (one Spark job) and scores the top one on {@code heldOut}. */
-    public static UnigramBaseline of(JavaPairRDD<Long, TrainingSample> train, List<SampleBatch> heldOut, Vocab vocab) {
-        Tuple2<Integer, Double> top = train.values()
-                .flatMapToPair(s -> {
-                    List<Tuple2<Integer, Double>> out = new ArrayList<>();
-                    for (int i = 0; i < s.maskedLmIds().length; i++) {
-                        if (s.maskedLmWeights()[i] > 0) {
-                            out.add(new Tuple2<>(s.maskedLmIds()[i], (double) s.maskedLmWeights()[i]));
+    /**
+     * What one pass over the training samples counts: how many there are, and the summed weight of each masked
+     * token. One Spark job, which also fills the cache of a persisted RDD (the run's first pass over its data).
+     *
+     * @param maskedTokenWeights by token id, the summed {@code masked_lm_weights} of that token's predictions
+     */
+    public record TrainingCounts(long samples, double[] maskedTokenWeights) implements Serializable {
+        public static TrainingCounts of(JavaPairRDD<Long, TrainingSample> train, int vocabSize) {
+            return train.values()
+                    .mapPartitions(samples -> {
+                        double[] weights = new double[vocabSize];
+                        long n = 0;
+                        for (; samples.hasNext(); n++) {
+                            TrainingSample s = samples.next();
+                            for (int i = 0; i < s.maskedLmIds().length; i++) {
+                                weights[s.maskedLmIds()[i]] += s.maskedLmWeights()[i];
+                            }
                         }
-                    }
-                    return out.iterator();
-                })
-                .reduceByKey(Double::sum)
-                .max(new TopTokenOrder());
-        return new UnigramBaseline(top._1, vocab.token(top._1), top._2,
-                Evaluation.constantPredictionAccuracy(heldOut, top._1),
-                heldOut.stream().mapToInt(SampleBatch::size).sum());
+                        return List.of(new TrainingCounts(n, weights)).iterator();
+                    })
+                    .treeReduce(TrainingCounts::plus);
+        }
+
+        TrainingCounts plus(TrainingCounts other) {
+            double[] weights = maskedTokenWeights.clone();
+            for (int id = 0; id < weights.length; id++) {
+                weights[id] += other.maskedTokenWeights[id];
+            }
+            return new TrainingCounts(samples + other.samples, weights);
+        }
+
+        /** The most frequent masked token by weight, ties to the lower id (so not depending on partitioning). */
+        int topToken() {
+            int top = 0;
+            for (int id = 1; id < maskedTokenWeights.length; id++) {
+                top = maskedTokenWeights[id] > maskedTokenWeights[top] ? id : top;
+            }
+            if (maskedTokenWeights[top] <= 0) {
+                throw new IllegalArgumentException("the training data has no masked tokens (every masked_lm_weight "
+                        + "is 0): there is nothing to pretrain the MLM head on");
+            }
+            return top;
+        }
+    }
+
+    /** The baseline of the training data's top masked token ({@link TrainingCounts}), scored on {@code heldOut}. */
+    public static UnigramBaseline of(TrainingCounts train, List<SampleBatch> heldOut, Vocab vocab) {
+        int top = train.topToken();
+        return new UnigramBaseline(top, vocab.token(top), train.maskedTokenWeights()[top],
+                Evaluation.constantPredictionAccuracy(heldOut, top), heldOut.stream().mapToInt(SampleBatch::size).sum());
     }
 
     /** The run directory's {@code unigram_baseline.json}. */
@@ -52,14 +82,5 @@ public record UnigramBaseline(int tokenId, String token, double trainingWeight, 
         json.put("accuracy", accuracy);
         json.put("eval_samples", evalSamples);
         return json;
-    }
-
-    /** Highest weight first; ties to the lower id, so the baseline does not depend on the partitioning. */
-    static final class TopTokenOrder implements Comparator<Tuple2<Integer, Double>>, Serializable {
-        @Override
-        public int compare(Tuple2<Integer, Double> a, Tuple2<Integer, Double> b) {
-            int c = Double.compare(a._2, b._2);
-            return c != 0 ? c : Integer.compare(b._1, a._1);
-        }
     }
 }
