@@ -51,7 +51,12 @@ record EpochLayout(long[] binStarts, int batchSize, long batches, int partitions
     }
 
     long perPartition() {
-        return PretrainingData.BatchRangePartitioner.perPartition(partitions, batches);
+        return batchesPerPartition(partitions, batches);
+    }
+
+    /** Batches per epoch partition: partition {@code p} holds batches {@code p·perPartition} onwards. */
+    static long batchesPerPartition(int partitions, long batches) {
+        return Math.max(1, (batches + partitions - 1) / partitions);
     }
 
     /** First epoch position batched by partition {@code p}. */

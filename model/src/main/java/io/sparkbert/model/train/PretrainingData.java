@@ -50,7 +50,7 @@ import scala.runtime.AbstractFunction1;
  * corpus preprocessed separately ({@code --eval-data}) is the clean choice.
  *
  * <h2>Where a round's batches are</h2>
- * An epoch's batches are laid out in contiguous ranges of batch index ({@link BatchRangePartitioner}), so the
+ * An epoch's batches are laid out in contiguous ranges of batch index ({@link EpochLayout}), so the
  * batches of one round sit in one or two partitions of the cached epoch and a round computes only those
  * ({@link #partitionsHolding}), not a pass over the whole epoch: the cost of a round's data does not grow with
  * the corpus.
@@ -62,6 +62,8 @@ import scala.runtime.AbstractFunction1;
 public final class PretrainingData implements Serializable {
     /** Rounds' worth of batches per partition of an epoch: little to read per round, yet not a block per batch. */
     static final int ROUNDS_PER_PARTITION = 8;
+    /** Key-space bins per epoch partition: a bin on a partition's edge goes to both, so more bins send less twice. */
+    static final int BINS_PER_PARTITION = 64;
 
     private PretrainingData() {
     }
@@ -133,7 +135,7 @@ public final class PretrainingData implements Serializable {
     /**
      * The batches of one epoch, keyed by their index in the epoch (0 .. {@code batchesPerEpoch(n)} - 1), partition
      * {@code p} holding batches {@code p·perPartition} to {@code (p + 1)·perPartition - 1}
-     * ({@link BatchRangePartitioner}). Not cached: the caller persists what it keeps (a second cached copy here was
+     * ({@link EpochLayout#batchesPerPartition}). Not cached: the caller persists what it keeps (a second cached copy here was
      * never released).
      *
      * <p>Two Spark jobs, one shuffle: a pass over the samples counts their epoch keys per bin of the key space,
@@ -171,11 +173,8 @@ public final class PretrainingData implements Serializable {
                     return sent.iterator();
                 })
                 .partitionBy(new PartitionIndexPartitioner(partitions))
-                .mapPartitionsToPair(received -> batchesOfPartition(received, layout, bins, seed, epoch, masker), true);
+                .mapPartitionsToPair(received -> batchesOfPartition(received, layout, bins, seed, epoch, masker));
     }
-
-    /** Key-space bins per epoch partition: a bin on a partition's edge goes to both, so more bins send less twice. */
-    static final int BINS_PER_PARTITION = 64;
 
     /** A sample on its way to the partition that batches it: its epoch key and content key, to rank it. */
     record EpochSample(long epochKey, long contentKey, TrainingSample sample) implements Serializable {
@@ -253,7 +252,7 @@ public final class PretrainingData implements Serializable {
             throw new IllegalArgumentException("batches [" + from + ", " + to + ") are not in the epoch of batches ["
                     + offset + ", " + (offset + batchesInEpoch) + ")");
         }
-        long perPartition = BatchRangePartitioner.perPartition(epoch.getNumPartitions(), batchesInEpoch);
+        long perPartition = EpochLayout.batchesPerPartition(epoch.getNumPartitions(), batchesInEpoch);
         PartitionRange keep = new PartitionRange((int) (first / perPartition), (int) ((end - 1) / perPartition));
         return JavaPairRDD.fromRDD(PartitionPruningRDD.create(epoch.rdd(), keep),
                 ClassTag$.MODULE$.apply(Long.class), ClassTag$.MODULE$.apply(SampleBatch.class));
@@ -301,26 +300,6 @@ public final class PretrainingData implements Serializable {
         @Override
         public int getPartition(Object key) {
             return (Integer) key;
-        }
-    }
-
-    /** Puts batch b of an epoch of n batches in partition b / ceil(n / partitions): contiguous ranges. */
-    static final class BatchRangePartitioner extends FixedPartitioner {
-        private static final long serialVersionUID = 1L;
-        private final long perPartition;
-
-        BatchRangePartitioner(int partitions, long batches) {
-            super(partitions, batches);
-            this.perPartition = perPartition(partitions, batches);
-        }
-
-        static long perPartition(int partitions, long batches) {
-            return Math.max(1, (batches + partitions - 1) / partitions);
-        }
-
-        @Override
-        public int getPartition(Object key) {
-            return (int) (((Long) key) / perPartition);
         }
     }
 
