@@ -156,15 +156,16 @@ public final class PretrainingData implements Serializable {
                     return List.of(counts).iterator();
                 })
                 .treeReduce(PretrainingData::sum);
-        if (Arrays.stream(binCounts).sum() != sampleCount) {
-            throw new IllegalStateException("the epoch's samples number " + Arrays.stream(binCounts).sum()
-                    + ", not the " + sampleCount + " counted before: the input changed while training read it");
+        long counted = Arrays.stream(binCounts).sum();
+        if (counted != sampleCount) {
+            throw new IllegalStateException("the epoch's samples number " + counted + ", not the " + sampleCount
+                    + " counted before: the input changed while training read it");
         }
         EpochLayout layout = EpochLayout.of(binCounts, batchSize, sampleCount / batchSize, partitions);
         return samples
                 .flatMapToPair(kv -> {
                     long key = SeededRandom.seed(seed, epoch, kv._1);
-                    int bin = EpochLayout.bin(key, bins);
+                    int bin = EpochLayout.bin(key, layout.bins());
                     int first = layout.firstPartition(bin);
                     List<Tuple2<Integer, EpochSample>> sent = new ArrayList<>(1);
                     for (int p = first; first >= 0 && p <= layout.lastPartition(bin); p++) {
@@ -173,7 +174,7 @@ public final class PretrainingData implements Serializable {
                     return sent.iterator();
                 })
                 .partitionBy(new PartitionIndexPartitioner(partitions))
-                .mapPartitionsToPair(received -> batchesOfPartition(received, layout, bins, seed, epoch, masker));
+                .mapPartitionsToPair(received -> batchesOfPartition(received, layout, seed, epoch, masker));
     }
 
     /** A sample on its way to the partition that batches it: its epoch key and content key, to rank it. */
@@ -185,7 +186,7 @@ public final class PretrainingData implements Serializable {
      * content key) from the bin's first position; those in the partition's range of positions are batched.
      */
     private static Iterator<Tuple2<Long, SampleBatch>> batchesOfPartition(Iterator<Tuple2<Integer, EpochSample>> received,
-                                                                          EpochLayout layout, int bins, long seed,
+                                                                          EpochLayout layout, long seed,
                                                                           int epoch, Broadcast<Masker> masker) {
         if (!received.hasNext()) {
             return Collections.emptyIterator();
@@ -203,7 +204,7 @@ public final class PretrainingData implements Serializable {
         int bin = -1;
         long position = 0;
         for (EpochSample s : samples) {
-            int sampleBin = EpochLayout.bin(s.epochKey(), bins);
+            int sampleBin = EpochLayout.bin(s.epochKey(), layout.bins());
             position = sampleBin == bin ? position + 1 : layout.start(sampleBin);
             bin = sampleBin;
             if (position >= first && position < end) {

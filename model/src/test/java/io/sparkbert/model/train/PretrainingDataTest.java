@@ -24,7 +24,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import scala.Tuple2;
 
-/** The training data order: independent of partitioning, a fresh shuffle per epoch, rounds as specified. */
+/**
+ * The training data order: independent of partitioning, a fresh shuffle per epoch, rounds as specified; and what
+ * one pass counts of it.
+ */
 class PretrainingDataTest {
     private static JavaSparkContext sc;
 
@@ -304,5 +307,47 @@ class PretrainingDataTest {
         assertEquals(PretrainingData.contentKey(s), PretrainingData.contentKey(new TrainingSample(s.inputIds().clone(),
                 s.tokenTypeIds(), s.attentionMask(), s.maskedLmPositions(), s.maskedLmIds(), s.maskedLmWeights(),
                 s.nextSentenceLabel(), 0, 9, 9, 9, 42)), "bookkeeping fields are not part of the identity");
+    }
+
+    private static TrainingSample maskedSample(int[] maskedIds, float[] weights) {
+        int[] ids = {2, 10, 11, 12, 3, 0};
+        return new TrainingSample(ids, new int[6], new int[] {1, 1, 1, 1, 1, 0}, new int[] {1, 2, 3}, maskedIds,
+                weights, 0, 5, 1, 0, 0, 0);
+    }
+
+    /** The training data's counts in one pass, and the baseline of its top masked token, worked by hand. */
+    @Test
+    void theTopMaskedTokenByWeightTiesToTheLowerIdAndIsScoredOnTheHeldOutSet() {
+        Vocab vocab = Vocab.of(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b", "c", "d", "e", "f",
+                "g", "h"));
+        // weights per token: 5 -> 1 + 0.5 = 1.5 (its weight-0 predictions count nothing), 7 -> 2, 9 -> 2 (tie: 7)
+        List<TrainingSample> train = List.of(
+                maskedSample(new int[] {7, 9, 5}, new float[] {1, 1, 0}),
+                maskedSample(new int[] {9, 7, 5}, new float[] {1, 1, 1}),
+                maskedSample(new int[] {5, 5, 0}, new float[] {0.5f, 0, 0}),
+                maskedSample(new int[] {0, 0, 0}, new float[] {0, 0, 0}));
+        // held out: predictions 7 (w 1), 3 (w 1), 7 (w 0.5), 7 (w 0): 1.5 of 2.5 right = 0.6
+        List<SampleBatch> heldOut = List.of(
+                SampleBatch.of(List.of(maskedSample(new int[] {7, 3, 0}, new float[] {1, 1, 0}))),
+                SampleBatch.of(List.of(maskedSample(new int[] {7, 7, 0}, new float[] {0.5f, 0, 0}))));
+        for (int partitions : new int[] {1, 3}) {
+            UnigramBaseline.TrainingCounts counts = UnigramBaseline.TrainingCounts.of(keyed(train, partitions),
+                    vocab.size());
+            assertEquals(4, counts.samples());
+            assertEquals(1.5, counts.maskedTokenWeights()[5]);
+            assertEquals(2.0, counts.maskedTokenWeights()[9]);
+            UnigramBaseline baseline = UnigramBaseline.of(counts, heldOut, vocab);
+            assertEquals(7, baseline.tokenId(), partitions + " partitions");
+            assertEquals("c", baseline.token());
+            assertEquals(2.0, baseline.trainingWeight());
+            assertEquals(0.6, baseline.accuracy(), 1e-12);
+            assertEquals(2, baseline.evalSamples());
+        }
+
+        UnigramBaseline.TrainingCounts nothingMasked = UnigramBaseline.TrainingCounts.of(
+                keyed(List.of(train.get(3)), 1), vocab.size());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> UnigramBaseline.of(nothingMasked, heldOut, vocab));
+        assertTrue(e.getMessage().contains("no masked tokens"), e.getMessage());
     }
 }
