@@ -58,8 +58,9 @@ final class BenchPretrain implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "32", description = "Global batch.")
     int batchSize;
 
-    @Option(names = "--workers", paramLabel = "W", defaultValue = "1",
-            description = "Our data-parallel workers (each trains batch/W samples per step); the peer has one.")
+    @Option(names = "--workers", paramLabel = "W", defaultValue = "0",
+            description = "Our data-parallel workers (each trains batch/W samples per step); 0: one per core, as "
+                    + "pretrain's default on local[C]. The peer is one process.")
     int workers;
 
     @Option(names = "--averaging-frequency", paramLabel = "K", defaultValue = "10",
@@ -111,10 +112,10 @@ final class BenchPretrain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (runs < 1 || steps < 1 || batchSize < 1 || workers < 1 || batchSize % workers != 0
-                || cores.stream().anyMatch(c -> c < 1)) {
-            throw new SparkBert.UserError("--runs, --steps, --batch-size, --workers and --cores must be positive, and "
-                    + "--batch-size a multiple of --workers");
+        if (runs < 1 || steps < 1 || batchSize < 1 || workers < 0 || cores.stream().anyMatch(c -> c < 1)
+                || cores.stream().anyMatch(c -> batchSize % workers(c) != 0)) {
+            throw new SparkBert.UserError("--runs, --steps, --batch-size and --cores must be positive, --workers at "
+                    + "least 0, and --batch-size a multiple of the workers (with --workers 0, of every --cores value)");
         }
         try {
             Class.forName("ai.djl.engine.Engine", false, getClass().getClassLoader());
@@ -126,10 +127,11 @@ final class BenchPretrain implements Callable<Integer> {
         Files.createDirectories(dir);
         Map<String, Object> results = new java.util.LinkedHashMap<>();
         results.put("peer_env", peerEnv);
-        System.out.printf(Locale.ROOT, "bench pretrain: %s, %d steps of batch %d (ours: %d worker(s) x %d, rounds of %d), "
+        System.out.printf(Locale.ROOT, "bench pretrain: %s, %d steps of batch %d (ours: %s, rounds of %d), "
                         + "lr %.1e, warm-up %d, eval every %d, checkpoint every %d; data %s, held out %s%n", preset, steps,
-                batchSize, workers, batchSize / workers, averagingFrequency, learningRate, warmupSteps, evalEvery,
-                checkpointEvery, data, evalData);
+                batchSize, cores.stream().map(c -> c + " core(s): " + workers(c) + " worker(s) x " + batchSize / workers(c))
+                        .collect(java.util.stream.Collectors.joining("; ")),
+                averagingFrequency, learningRate, warmupSteps, evalEvery, checkpointEvery, data, evalData);
         if (!peerEnv.isEmpty()) {
             System.out.println("bench pretrain: the peer's environment adds " + peerEnv);
         }
@@ -162,6 +164,11 @@ final class BenchPretrain implements Callable<Integer> {
         return 0;
     }
 
+    /** Our workers on {@code cores} cores: {@code --workers}, or one per core as pretrain's default on local[C]. */
+    private int workers(int cores) {
+        return workers > 0 ? workers : cores;
+    }
+
     private List<String> schedule() {
         return List.of("--steps", Integer.toString(steps), "--learning-rate", Double.toString(learningRate),
                 "--warmup-steps", Integer.toString(warmupSteps), "--eval-every", Integer.toString(evalEvery),
@@ -173,7 +180,7 @@ final class BenchPretrain implements Callable<Integer> {
         Path out = dir.resolve("ours-" + c);
         List<String> command = ChildRun.javaCommand(c, driverMemory, SparkBert.class.getName());
         command.addAll(List.of("pretrain", "--master", "local[" + c + "]", "--workers",
-                Integer.toString(workers), "--batch-size-per-worker", Integer.toString(batchSize / workers),
+                Integer.toString(workers(c)), "--batch-size-per-worker", Integer.toString(batchSize / workers(c)),
                 "--averaging-frequency", Integer.toString(averagingFrequency), "--preset", preset, "--output",
                 out.toString(), "--overwrite", "--keep-checkpoints", "1"));
         command.addAll(schedule());
