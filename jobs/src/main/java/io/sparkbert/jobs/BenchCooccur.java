@@ -20,8 +20,9 @@ import picocli.CommandLine.Option;
  * the same file in the same run: wall time, peak memory, tokens/s, pairs/s, and whether they agree.
  */
 @Command(name = "cooccur", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Throughput of the whole `cooccur` command (a child JVM: start-up, Spark session, "
-                + "vocabulary, co-occurrences, outputs) on local[2]: wall time, peak resident memory, tokens/s "
+        description = {"Throughput of the whole `cooccur` command (a child JVM: start-up, Spark session or, for a "
+                + "corpus within --in-driver-max-mb, the driver's threads, vocabulary, co-occurrences, outputs) on "
+                + "local[2]: wall time, peak resident memory, tokens/s "
                 + "and non-zero pairs/s. With --peer-dir, also runs Stanford GloVe's vocab_count and cooccur "
                 + "(built by you; not shipped) on the same file and window, and compares their outputs.",
             "Corpus: --input FILE, or --generate-mb MB of a deterministic English-like text (Zipf-Mandelbrot "
@@ -48,6 +49,10 @@ final class BenchCooccur implements Callable<Integer> {
 
     @Option(names = "--master", paramLabel = "URL", description = "Spark master of our run.")
     String master;
+
+    @Option(names = "--in-driver-max-mb", paramLabel = "MB",
+            description = "Passed on to our cooccur (0: count on Spark whatever the size); default: cooccur's own.")
+    Long inDriverMaxMb;
 
     @Option(names = "--driver-memory", paramLabel = "SIZE", description = "Heap of our JVM (as java -Xmx).")
     String driverMemory;
@@ -121,7 +126,8 @@ final class BenchCooccur implements Callable<Integer> {
                     System.out.printf(Locale.ROOT, "bench cooccur: %,d tokens, vocabulary %,d, %,d non-zero pairs%n",
                             tokens, report.get("vocab_size").asLong(), pairs);
                 }
-                print("ours (whole command, " + master + ")", run, tokens, pairs);
+                print("ours (whole command, " + master + ", counted on " + report.get("counted_on").asText() + ")",
+                        run, tokens, pairs);
                 if (peerDir != null) {
                     ChildRun peer = runPeer(corpus, work);
                     print("GloVe's C vocab_count + cooccur (one thread)", peer, tokens, pairs);
@@ -154,6 +160,9 @@ final class BenchCooccur implements Callable<Integer> {
         List<String> command = ChildRun.javaCommand(0, driverMemory, SparkBert.class.getName());
         command.addAll(List.of("cooccur", "--master", master, "--input", corpus.toString(), "--output", ours.toString(),
                 "--window", Integer.toString(window), "--min-count", "5"));
+        if (inDriverMaxMb != null) {
+            command.addAll(List.of("--in-driver-max-mb", Long.toString(inDriverMaxMb)));
+        }
         ChildRun run = ChildRun.of(command, null, work.resolve("ours.log"));
         if (run.exitCode() != 0) {
             throw new SparkBert.UserError("our cooccur failed (exit " + run.exitCode() + "):\n"

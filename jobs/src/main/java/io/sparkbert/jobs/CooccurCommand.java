@@ -11,7 +11,6 @@ import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -78,6 +77,11 @@ final class CooccurCommand implements Callable<Integer> {
     @Option(names = "--overwrite", negatable = true, description = "Replace an existing output.")
     boolean overwrite;
 
+    @Option(names = "--in-driver-max-mb", paramLabel = "MB",
+            description = "With a local master, count a corpus of at most this many MB on the local filesystem in "
+                    + "this JVM's threads without starting Spark (same outputs; 0 = always on Spark).")
+    long inDriverMaxMb;
+
     @Mixin
     ConfigOption config;
 
@@ -103,20 +107,71 @@ final class CooccurCommand implements Callable<Integer> {
         }
         CooccurrenceJob.Options options = new CooccurrenceJob.Options(window, symmetric, distanceWeighting, minCount,
                 maxVocab, mode, !cased, partitions, shards, denseCells, mapSidePairs, reduceBytes);
+        SparkBert.UserError.requireAtLeast("--in-driver-max-mb", inDriverMaxMb, 0, "0 = always on Spark");
         String target = VocabCommand.qualify(output);
         try (OutputLock lock = OutputLocks.acquire(target)) {
-            return sparkOptions.run("cooccur", settings, true, spark -> run(spark, options, target));
+            int threads = inDriverThreads(settings, target);
+            if (threads > 0) {
+                Configuration hadoop = driverHadoop();
+                return run(hadoop, listing(hadoop, target), options, target, (files, wordPieces, staging) ->
+                        CooccurrenceJob.runInDriver(hadoop, threads, files, wordPieces, options, staging));
+            }
+            return sparkOptions.run("cooccur", settings, true, spark -> {
+                Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+                return run(hadoop, listing(hadoop, target), options, target, (files, wordPieces, staging) ->
+                        CooccurrenceJob.run(spark, files, wordPieces, options, staging));
+            });
         }
     }
 
-    private int run(SparkSession spark, CooccurrenceJob.Options options, String target) throws Exception {
+    /**
+     * The threads to count in this JVM without Spark, or 0 to run on Spark: a local master, every input and the
+     * output on the local filesystem, and at most {@code --in-driver-max-mb} of input. Spark's session alone
+     * takes longer to start than such a corpus takes to count (README: Co-occurrences against GloVe's C tools).
+     */
+    private int inDriverThreads(Settings settings, String target) throws java.io.IOException {
+        int threads = SparkSessions.localThreads(sparkOptions.master(settings));
+        if (threads == 0 || inDriverMaxMb == 0) {
+            return 0;
+        }
+        Configuration hadoop = driverHadoop();
+        for (String path : CorpusPaths.split(input + "," + target)) {
+            if (!(new Path(path).getFileSystem(hadoop) instanceof org.apache.hadoop.fs.LocalFileSystem)) {
+                return 0;
+            }
+        }
+        long bytes = 0;
+        for (FileStatus file : listing(hadoop, target).files()) {
+            bytes += file.getLen();
+        }
+        return bytes <= inDriverMaxMb << 20 ? threads : 0;
+    }
+
+    /** Hadoop's configuration from its own files on the classpath, plus {@code --spark-conf spark.hadoop.*}. */
+    private Configuration driverHadoop() {
+        Configuration hadoop = new Configuration();
+        sparkOptions.hadoopProperties().forEach(hadoop::set);
+        return hadoop;
+    }
+
+    private CorpusPaths.Listing listing(Configuration hadoop, String target) throws java.io.IOException {
+        List<String> paths = CorpusPaths.split(input);
+        CorpusPaths.requireExisting(paths, hadoop);
+        return CorpusPaths.list(paths, hadoop, List.of(target));
+    }
+
+    /** Counts the co-occurrences of a listed corpus into a staging directory. */
+    @FunctionalInterface
+    private interface Counting {
+        CooccurrenceJob.Result count(List<FileStatus> files, Vocab wordPieces, String staging) throws Exception;
+    }
+
+    private int run(Configuration hadoop, CorpusPaths.Listing listing, CooccurrenceJob.Options options,
+                    String target, Counting counting) throws Exception {
         long start = System.nanoTime();
-        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         AtomicDirectory directory = new AtomicDirectory(target, hadoop);
         directory.checkWritable(overwrite);
         List<String> paths = CorpusPaths.split(input);
-        CorpusPaths.requireExisting(paths, hadoop);
-        CorpusPaths.Listing listing = CorpusPaths.list(paths, hadoop, List.of(target));
         listing.notes().forEach(note -> System.err.println("cooccur: " + note));
         List<FileStatus> files = listing.files();
         if (files.isEmpty()) {
@@ -127,7 +182,7 @@ final class CooccurCommand implements Callable<Integer> {
         directory.fileSystem().mkdirs(staging);
         CooccurrenceJob.Result result;
         try {
-            result = CooccurrenceJob.run(spark, files, wordPieces, options, staging.toString());
+            result = counting.count(files, wordPieces, staging.toString());
             double seconds = (System.nanoTime() - start) / 1e9;
             Reports.write(new Path(staging, "report.json").toString(),
                     result.report(paths, listing.toReport(), options, seconds), false, hadoop);

@@ -27,15 +27,52 @@ public final class SparkSessions {
             description = "A Spark property, e.g. --spark-conf spark.executor.memory=4g (repeatable).")
     Map<String, String> sparkConf;
 
+    /**
+     * The master a session would get: {@code --master}, else the one spark-submit set, else {@code spark.master}
+     * of the configuration.
+     */
+    String master(Settings settings) {
+        if (master != null) {
+            return master;
+        }
+        return new SparkConf().getOption("spark.master").getOrElse(() -> settings.string("spark.master"));
+    }
+
+    /**
+     * The threads of a local master ({@code local}, {@code local[N]}, {@code local[*]}, with or without a
+     * retry count), or 0 for any other master (a cluster, {@code local-cluster[...]}).
+     */
+    static int localThreads(String master) {
+        java.util.regex.Matcher local = java.util.regex.Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\s*\\d+)?])?")
+                .matcher(master.trim());
+        if (!local.matches()) {
+            return 0;
+        }
+        String threads = local.group(1);
+        if (threads == null) {
+            return 1;
+        }
+        return threads.equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(threads);
+    }
+
+    /** The Hadoop properties given as {@code --spark-conf spark.hadoop.KEY=VALUE}, as Spark would set them. */
+    Map<String, String> hadoopProperties() {
+        Map<String, String> properties = new java.util.LinkedHashMap<>();
+        if (sparkConf != null) {
+            sparkConf.forEach((key, value) -> {
+                if (key.startsWith("spark.hadoop.")) {
+                    properties.put(key.substring("spark.hadoop.".length()), value);
+                }
+            });
+        }
+        return properties;
+    }
+
     /** Starts (or joins) the session for a command. */
     SparkSession start(String appName, Settings settings) {
         SparkConf conf = new SparkConf();
         conf.setAppName("sparkbert " + appName);
-        if (master != null) {
-            conf.setMaster(master);
-        } else if (!conf.contains("spark.master")) {
-            conf.setMaster(settings.string("spark.master"));
-        }
+        conf.setMaster(master(settings));
         if (sparkConf != null) {
             sparkConf.forEach(conf::set);
         }

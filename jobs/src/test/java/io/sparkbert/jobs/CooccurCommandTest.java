@@ -20,16 +20,63 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** cooccur end to end on real Spark (local[2]): GloVe's semantics, formats, determinism, safety. */
+/**
+ * cooccur end to end, on real Spark (local[2]) and in the driver's threads without Spark: GloVe's semantics,
+ * formats, determinism, safety, and the same bytes from both runners.
+ */
 class CooccurCommandTest {
+    /** On Spark whatever the corpus's size. */
+    private static final String[] ON_SPARK = {"--in-driver-max-mb", "0"};
+
     @TempDir
     Path dir;
 
+    /** cooccur on local[2] on Spark (extra options may name another runner). */
     private static Cli.Result cooccur(Path input, Path output, String... extra) {
         List<String> args = new ArrayList<>(List.of("cooccur", "--input", input.toString(), "--output",
                 output.toString(), "--master", "local[2]"));
+        args.addAll(List.of(ON_SPARK));
         args.addAll(List.of(extra));
         return Cli.run(args.toArray(String[]::new));
+    }
+
+    /** cooccur with cooccur.conf's defaults for the runner: a small local corpus is counted in the driver. */
+    private static Cli.Result cooccurByDefault(Path input, Path output, String master, String... extra) {
+        List<String> args = new ArrayList<>(List.of("cooccur", "--input", input.toString(), "--output",
+                output.toString(), "--master", master));
+        args.addAll(List.of(extra));
+        return Cli.run(args.toArray(String[]::new));
+    }
+
+    private static JsonNode report(Path output) throws java.io.IOException {
+        return new ObjectMapper().readTree(output.resolve("report.json").toFile());
+    }
+
+    /** Every output file of {@code a} equals {@code b}'s byte for byte, and the reports but for time and runner. */
+    private static void assertSameOutputs(Path a, Path b) throws Exception {
+        assertArrayEquals(Files.readAllBytes(a.resolve("vocab.txt")), Files.readAllBytes(b.resolve("vocab.txt")));
+        assertArrayEquals(Files.readAllBytes(a.resolve("cooccurrence.bin")),
+                Files.readAllBytes(b.resolve("cooccurrence.bin")));
+        List<String> parts = listNames(a.resolve("cooccurrence.parquet"));
+        assertEquals(parts, listNames(b.resolve("cooccurrence.parquet")));
+        assertTrue(parts.size() > 1, "several ranges: " + parts);
+        for (String part : parts) {
+            assertArrayEquals(Files.readAllBytes(a.resolve("cooccurrence.parquet").resolve(part)),
+                    Files.readAllBytes(b.resolve("cooccurrence.parquet").resolve(part)), part);
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode ra = (com.fasterxml.jackson.databind.node.ObjectNode) report(a);
+        com.fasterxml.jackson.databind.node.ObjectNode rb = (com.fasterxml.jackson.databind.node.ObjectNode) report(b);
+        for (String varying : List.of("seconds", "tokens_per_sec", "counted_on")) {
+            ra.remove(varying);
+            rb.remove(varying);
+        }
+        assertEquals(ra, rb);
+    }
+
+    private static List<String> listNames(Path directory) throws java.io.IOException {
+        try (var files = Files.list(directory)) {
+            return files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
     }
 
     /** Reads GloVe's binary records with a plain little-endian reader: "w1,w2" -> value, in file order. */
@@ -54,9 +101,21 @@ class CooccurCommandTest {
         Path corpus = dir.resolve("tiny.txt");
         // counts: a 4, b 3, c 2, z 1 (below min-count 2: dropped before distances are counted)
         Files.writeString(corpus, "a b z a\nc a\r\nb\tc b a\n");
-        Path output = dir.resolve("out");
-        Cli.Result result = cooccur(corpus, output, "--min-count", "2", "--window", "2");
+        Path onSpark = dir.resolve("out");
+        Cli.Result result = cooccur(corpus, onSpark, "--min-count", "2", "--window", "2");
         assertEquals(0, result.exitCode(), result.err());
+        assertEquals("spark (local[2])", report(onSpark).get("counted_on").asText());
+        Path inDriver = dir.resolve("out-driver");
+        Cli.Result driverResult = cooccurByDefault(corpus, inDriver, "local[2]", "--min-count", "2", "--window", "2");
+        assertEquals(0, driverResult.exitCode(), driverResult.err());
+        assertEquals("driver (2 threads)", report(inDriver).get("counted_on").asText());
+        assertTrue(driverResult.err().contains("counted on driver (2 threads)"), driverResult.err());
+        for (Path output : List.of(onSpark, inDriver)) {
+            checkHandWorked(output);
+        }
+    }
+
+    private static void checkHandWorked(Path output) throws Exception {
         assertEquals("a 4\nb 3\nc 2\n", Files.readString(output.resolve("vocab.txt")));
         // ids a=1 b=2 c=3. Lines as in-vocab ids: [1 2 1] (z takes no position), [3 1], [2 3 2 1].
         // line 1: (1,2,d1) (2,1,d1) (1,1,d2) ; line 2: (3,1,d1) ;
@@ -77,7 +136,7 @@ class CooccurCommandTest {
             long[] b = order.get(i);
             assertTrue(a[0] < b[0] || (a[0] == b[0] && a[1] < b[1]), "sorted at record " + i);
         }
-        JsonNode report = new ObjectMapper().readTree(output.resolve("report.json").toFile());
+        JsonNode report = report(output);
         assertEquals(10, report.get("tokens").asLong());
         assertEquals(3, report.get("vocab_size").asLong());
         assertEquals(expected.size(), report.get("non_zero_pairs").asLong());
@@ -138,6 +197,65 @@ class CooccurCommandTest {
         assertEquals(expectedTotal, total, expectedTotal * 1e-12);
         System.out.printf("KJV window 10: %d non-zeros, total weight %.6f (closed form %.6f)%n", x.size(), total,
                 expectedTotal);
+    }
+
+    @Test
+    void theDriversThreadsGiveSparksBytes() throws Exception {
+        // the bundled KJV books plus a file of awkward input: "\r\n" and lone '\r' line ends, invalid UTF-8,
+        // GloVe's <unk>, a NUL byte, tabs, a line without words and no newline at the end; and a gzipped copy
+        Path corpus = Files.createDirectories(dir.resolve("corpus"));
+        try (var books = Files.list(ProjectFiles.corpus().resolve("kjv"))) {
+            for (Path book : books.sorted().toList()) {
+                Files.copy(book, corpus.resolve(book.getFileName()));
+            }
+        }
+        java.io.ByteArrayOutputStream awkward = new java.io.ByteArrayOutputStream();
+        awkward.write("In the beginning\r\nGod created\rthe heaven\tand <unk> the earth\n \t \n".getBytes(
+                StandardCharsets.UTF_8));
+        awkward.write(new byte[] {'a', 'n', 'd', ' ', (byte) 0xC3, ' ', 'G', 'o', 'd', 0, 's', 'a', 'w', '\n'});
+        awkward.write("and God saw the light, that it was good".getBytes(StandardCharsets.UTF_8));
+        Files.write(corpus.resolve("awkward.txt"), awkward.toByteArray());
+        try (var gz = new java.util.zip.GZIPOutputStream(Files.newOutputStream(corpus.resolve("ruth.txt.gz")))) {
+            gz.write(Files.readAllBytes(ProjectFiles.corpus().resolve("kjv").resolve("03-ruth.txt")));
+        }
+        String[] options = {"--window", "10", "--partitions", "3"};
+        Path onSpark = dir.resolve("on-spark");
+        assertEquals(0, cooccur(corpus, onSpark, options).exitCode());
+        Path inDriver = dir.resolve("in-driver");
+        Cli.Result driver = cooccurByDefault(corpus, inDriver, "local[2]", options);
+        assertEquals(0, driver.exitCode(), driver.err());
+        assertEquals("spark (local[2])", report(onSpark).get("counted_on").asText());
+        assertEquals("driver (2 threads)", report(inDriver).get("counted_on").asText());
+        assertTrue(report(inDriver).get("lines_with_invalid_utf8").asLong() > 0);
+        assertTrue(report(inDriver).get("unk_tokens_skipped").asLong() > 0);
+        assertSameOutputs(onSpark, inDriver);
+
+        // one thread, many input splits, partial sums flushed thousands of times: the same matrix
+        Path oneThread = dir.resolve("one-thread");
+        assertEquals(0, cooccurByDefault(corpus, oneThread, "local", "--window", "10", "--partitions", "7",
+                "--map-side-pairs", "5000", "--dense-cells", "0").exitCode());
+        assertEquals("driver (1 thread)", report(oneThread).get("counted_on").asText());
+        assertArrayEquals(Files.readAllBytes(onSpark.resolve("cooccurrence.bin")),
+                Files.readAllBytes(oneThread.resolve("cooccurrence.bin")));
+        assertArrayEquals(Files.readAllBytes(onSpark.resolve("vocab.txt")),
+                Files.readAllBytes(oneThread.resolve("vocab.txt")));
+    }
+
+    @Test
+    void aCorpusOverTheDriversLimitIsCountedOnSpark() throws Exception {
+        Path corpus = ProjectFiles.corpus().resolve("kjv"); // 1.2 MB
+        Path output = dir.resolve("over");
+        assertEquals(0, cooccurByDefault(corpus, output, "local[2]", "--in-driver-max-mb", "1", "--window", "5")
+                .exitCode());
+        assertEquals("spark (local[2])", report(output).get("counted_on").asText());
+        Path under = dir.resolve("under");
+        assertEquals(0, cooccurByDefault(corpus, under, "local[2]", "--in-driver-max-mb", "2", "--window", "5")
+                .exitCode());
+        assertEquals("driver (2 threads)", report(under).get("counted_on").asText());
+        assertSameOutputs(output, under);
+        Cli.Result negative = cooccurByDefault(corpus, dir.resolve("o"), "local[2]", "--in-driver-max-mb", "-1");
+        assertEquals(2, negative.exitCode());
+        assertTrue(negative.err().contains("--in-driver-max-mb"), negative.err());
     }
 
     @Test

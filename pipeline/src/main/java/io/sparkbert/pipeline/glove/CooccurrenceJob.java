@@ -1,6 +1,5 @@
 package io.sparkbert.pipeline.glove;
 
-import io.sparkbert.pipeline.corpus.ListedTextInputFormat;
 import io.sparkbert.pipeline.text.LenientUtf8Decoder;
 import io.sparkbert.pipeline.tokenizer.BertTokenizer;
 import io.sparkbert.pipeline.tokenizer.IntList;
@@ -24,25 +23,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
-import org.apache.hadoop.io.LongWritable;
 import org.apache.hadoop.io.Text;
-import org.apache.spark.HashPartitioner;
 import org.apache.spark.SparkEnv;
-import org.apache.spark.api.java.JavaPairRDD;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.SerializableConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +55,9 @@ import scala.Tuple2;
  * </ol>
  * The output is GloVe's record order and the same bytes whatever the partitioning (sums are exact
  * integers); nothing of the matrix is collected on the driver, which only concatenates the binary parts.
+ * The passes are written once against {@link CorpusSplits}: on Spark ({@link #run}), or, for a small corpus on
+ * the local filesystem, on the driver's own threads without a Spark session ({@link #runInDriver}), with the
+ * same outputs byte for byte.
  */
 public final class CooccurrenceJob {
     private static final Logger LOG = LoggerFactory.getLogger(CooccurrenceJob.class);
@@ -92,8 +87,9 @@ public final class CooccurrenceJob {
                               long linesWithInvalidUtf8, long wordsTruncated) implements Serializable {
     }
 
+    /** @param runner where the passes ran: {@code spark (MASTER)} or {@code driver (N threads)} */
     public record Result(GloveVocabulary vocabulary, InputCounts input, long nonZeroPairs, double totalWeight,
-                         long inVocabTokens, List<String> parquetParts) {
+                         long inVocabTokens, List<String> parquetParts, String runner) {
         /**
          * The run's report.json: the input paths as given, {@code listing} (what listing the inputs found:
          * duplicates, skipped side files), the counts, the options and the time taken.
@@ -120,6 +116,7 @@ public final class CooccurrenceJob {
             report.put("min_count", options.minCount());
             report.put("max_vocab", options.maxVocab());
             report.put("tokens_mode", options.tokens().name().toLowerCase(java.util.Locale.ROOT));
+            report.put("counted_on", runner);
             report.put("seconds", seconds);
             report.put("tokens_per_sec", input.tokens() / seconds);
             return report;
@@ -128,9 +125,9 @@ public final class CooccurrenceJob {
         /** The one-line summary the command prints. */
         public String summary(double seconds) {
             return String.format(java.util.Locale.ROOT, "%,d tokens in %,d lines, vocabulary of %,d, %,d non-zero "
-                            + "pairs, total weight %.1f, %.1f s, %,.0f tokens/s, %,.0f pairs/s", input.tokens(),
-                    input.lines(), vocabulary.size(), nonZeroPairs, totalWeight, seconds, input.tokens() / seconds,
-                    nonZeroPairs / seconds);
+                            + "pairs, total weight %.1f, %.1f s, %,.0f tokens/s, %,.0f pairs/s, counted on %s",
+                    input.tokens(), input.lines(), vocabulary.size(), nonZeroPairs, totalWeight, seconds,
+                    input.tokens() / seconds, nonZeroPairs / seconds, runner);
         }
     }
 
@@ -148,53 +145,63 @@ public final class CooccurrenceJob {
 
     /**
      * Writes {@code vocab.txt}, {@code cooccurrence.bin} and {@code cooccurrence.parquet} into
-     * {@code dir} (an empty staging directory).
+     * {@code dir} (an empty staging directory), counting on Spark.
      */
     public static Result run(SparkSession spark, List<FileStatus> files, Vocab wordPieces, Options options,
                              String dir) throws IOException {
         long started = System.nanoTime();
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Configuration hadoop = new Configuration(sc.hadoopConfiguration());
-        // Lines end at '\n', "\r\n" or a lone '\r' (Hadoop's default reader): GloVe's C tools end them at '\n' only
-        // and drop every '\r', which glues the last word of a lone-CR line to the first of the next
-        hadoop.unset("textinputformat.record.delimiter");
-        // input splits of equal size, at least one per core (or --partitions): Hadoop's default of one per
-        // 32 MB block gives a 39 MB file a 32 MB and a 7 MB task, and one core waits for the other
-        long totalBytes = files.stream().mapToLong(FileStatus::getLen).sum();
-        int wanted = Math.max(options.partitions(), sc.defaultParallelism());
-        hadoop.setLong("mapreduce.input.fileinputformat.split.maxsize",
-                Math.max(1 << 16, Math.min(128L << 20, (totalBytes + wanted - 1) / wanted)));
-        String inputs = files.stream().map(f -> f.getPath().toString()).collect(Collectors.joining(","));
-        JavaRDD<Text> lines = sc.newAPIHadoopFile(inputs, ListedTextInputFormat.NewApi.class, LongWritable.class, Text.class,
-                        hadoop)
-                .values();
-        if (options.partitions() > lines.getNumPartitions()) {
-            lines = lines.repartition(options.partitions());
-        }
-        BertTokenizer tokenizer = wordPieces == null ? null : new BertTokenizer(wordPieces, options.uncased());
-        Broadcast<LineWords> splitter = sc.broadcast(new LineWords(options.tokens(), tokenizer));
-        // read and split into words once: the vocabulary pass fills the cache, the pair pass reads it
-        JavaRDD<TokenizedSplit> splits = lines.mapPartitions(part -> List.of(TokenizedSplit.read(part,
-                splitter.value())).iterator()).persist(StorageLevel.MEMORY_ONLY());
-        try {
-            return run(sc, splits, files, options, dir, started);
-        } finally {
-            splits.unpersist(false);
-            splitter.unpersist(false);
+        try (CorpusSplits splits = new SparkCorpusSplits(sc, files, lineWords(wordPieces, options),
+                options.partitions())) {
+            return run(splits, files, options, dir, started);
         }
     }
 
-    private static Result run(JavaSparkContext sc, JavaRDD<TokenizedSplit> splits, List<FileStatus> files,
-                              Options options, String dir, long started) throws IOException {
+    /**
+     * The same outputs, byte for byte, counted by {@code threads} threads of this JVM without Spark: for a small
+     * corpus, where a Spark session's start-up and per-task costs outweigh the counting. Every partial sum is
+     * held in memory between the passes, so the corpus must be small next to the heap.
+     */
+    public static Result runInDriver(Configuration hadoop, int threads, List<FileStatus> files, Vocab wordPieces,
+                                     Options options, String dir) throws IOException {
+        long started = System.nanoTime();
+        try (CorpusSplits splits = new DriverCorpusSplits(hadoop, files, lineWords(wordPieces, options), threads,
+                options.partitions())) {
+            return run(splits, files, options, dir, started);
+        }
+    }
+
+    private static LineWords lineWords(Vocab wordPieces, Options options) {
+        return new LineWords(options.tokens(), wordPieces == null ? null : new BertTokenizer(wordPieces,
+                options.uncased()));
+    }
+
+    /**
+     * The configuration the corpus is read with: lines end at '\n', "\r\n" or a lone '\r' (Hadoop's default
+     * reader; GloVe's C tools end them at '\n' only and drop every '\r', which glues the last word of a lone-CR
+     * line to the first of the next), and input splits of equal size, at least {@code wanted} of them (Hadoop's
+     * default of one per 32 MB block gives a 39 MB file a 32 MB and a 7 MB task, and one core waits for the other).
+     */
+    static Configuration inputConfiguration(Configuration base, List<FileStatus> files, int wanted) {
+        Configuration hadoop = new Configuration(base);
+        hadoop.unset("textinputformat.record.delimiter");
+        long totalBytes = files.stream().mapToLong(FileStatus::getLen).sum();
+        hadoop.setLong("mapreduce.input.fileinputformat.split.maxsize",
+                Math.max(1 << 16, Math.min(128L << 20, (totalBytes + wanted - 1) / wanted)));
+        return hadoop;
+    }
+
+    private static Result run(CorpusSplits splits, List<FileStatus> files, Options options, String dir,
+                              long started) throws IOException {
+
+        LOG.info("Counting on {}: {} input split(s)", splits.runner(), splits.splitCount());
 
         // pass 1: vocabulary
         // (each task's counts travel as one encoded blob per reducer, not as a record per word)
         long minCount = options.minCount();
-        int reducers = sc.defaultParallelism();
-        List<Tuple2<String, Long>> counted = splits.mapPartitionsToPair(part -> countWords(part, reducers))
-                .partitionBy(new HashPartitioner(reducers))
-                .mapPartitions(blobs -> sumWordCounts(blobs, minCount))
-                .collect();
+        int reducers = splits.parallelism();
+        List<Tuple2<String, Long>> counted = splits.mapAndReduce(split -> countWords(split, reducers), reducers,
+                (partition, blobs) -> sumWordCounts(blobs, minCount));
         Map<String, Long> wordCounts = new HashMap<>();
         Map<String, Long> stats = new HashMap<>();
         counted.forEach(kv -> (kv._1.startsWith(STAT_PREFIX) ? stats : wordCounts).merge(kv._1, kv._2, Long::sum));
@@ -208,7 +215,7 @@ public final class CooccurrenceJob {
         }
         LOG.info("Vocabulary: {} words (min count {}) from {} tokens in {} lines ({} s)", vocabulary.size(),
                 options.minCount(), input.tokens(), input.lines(), seconds(started));
-        writeVocabulary(vocabulary, new Path(dir, "vocab.txt"), sc.hadoopConfiguration());
+        writeVocabulary(vocabulary, new Path(dir, "vocab.txt"), splits.hadoop());
 
         // pass 2: co-occurrences, combined per task in bounded memory, one shuffle of sorted chunks
         CooccurrenceWindow window = new CooccurrenceWindow(options.window(), options.symmetric(),
@@ -221,26 +228,24 @@ public final class CooccurrenceJob {
             // about the distinct pairs of word1 = id: its increments, at most one per vocabulary word
             weightPerWord[id] = Math.min(vocabulary.entry(id).count() * 2 * options.window(), vocabSize);
         }
-        Broadcast<String[]> vocabWords = sc.broadcast(words);
+        CorpusSplits.SharedValue<String[]> vocabWords = splits.share(words);
         // several ranges per core, so that unequal ranges even out
         int shards = options.shards() > 0 ? options.shards()
-                : (int) Math.max(4L * sc.defaultParallelism(), Math.min(1000, (input.bytes() + (8 << 20) - 1) / (8 << 20)));
+                : (int) Math.max(4L * splits.parallelism(), Math.min(1000, (input.bytes() + (8 << 20) - 1) / (8 << 20)));
         int[] rangeUpper = balancedRanges(weightPerWord, shards, vocabSize);
         int ranges = rangeUpper.length;
         long denseCells = options.denseCells();
         int mapSidePairs = options.mapSidePairs();
         long reduceBytes = options.reduceBytes();
-        JavaPairRDD<Integer, byte[]> chunks = splits.mapPartitionsToPair(part -> new PairChunks(part.next(),
-                WordTable.of(vocabWords.value()), vocabSize, window, rangeUpper, denseCells, mapSidePairs));
         int w2Bits = PairRuns.idBits(vocabSize);
         double scale = window.scale();
         String binParts = new Path(dir, "_bin").toString();
         String parquet = new Path(dir, "cooccurrence.parquet").toString();
-        SerializableConfiguration conf = new SerializableConfiguration(sc.hadoopConfiguration());
-        List<RangeSummary> summaries = chunks.partitionBy(new HashPartitioner(ranges))
-                .mapPartitionsWithIndex((index, part) -> writeRange(index, part, rangeUpper, w2Bits, vocabSize,
-                        reduceBytes, scale, binParts, parquet, conf), true)
-                .collect();
+        SerializableConfiguration conf = new SerializableConfiguration(splits.hadoop());
+        List<RangeSummary> summaries = splits.mapAndReduce(split -> new PairChunks(split,
+                        WordTable.of(vocabWords.get()), vocabSize, window, rangeUpper, denseCells, mapSidePairs), ranges,
+                (index, chunks) -> writeRange(index, chunks, rangeUpper, w2Bits, vocabSize, reduceBytes, scale,
+                        binParts, parquet, conf));
         long nonZeros = 0;
         long totalUnits = 0;
         int spilled = 0;
@@ -255,14 +260,14 @@ public final class CooccurrenceJob {
         for (int i = 0; i < ranges; i++) {
             parts.add(partName(i, ".parquet"));
         }
-        deleteSideFiles(parquet, sc.hadoopConfiguration());
-        concatenate(binParts, ranges, new Path(dir, "cooccurrence.bin"), sc.hadoopConfiguration());
+        deleteSideFiles(parquet, splits.hadoop());
+        concatenate(binParts, ranges, new Path(dir, "cooccurrence.bin"), splits.hadoop());
         long inVocab = 0;
         for (GloveVocabulary.Entry entry : vocabulary.entries()) {
             inVocab += entry.count();
         }
         LOG.info("Outputs written ({} s)", seconds(started));
-        return new Result(vocabulary, input, nonZeros, totalUnits / scale, inVocab, parts);
+        return new Result(vocabulary, input, nonZeros, totalUnits / scale, inVocab, parts, splits.runner());
     }
 
     private static String seconds(long since) {
@@ -334,8 +339,7 @@ public final class CooccurrenceJob {
     private static final String[] STATS = {" lines", " tokens", " unk", " invalid_utf8_lines", " truncated"};
 
     /** A split's word counts and input statistics, as one blob per reducer (words split by their hash). */
-    private static Iterator<Tuple2<Integer, byte[]>> countWords(Iterator<TokenizedSplit> splits, int reducers) {
-        TokenizedSplit split = splits.next();
+    private static Iterator<Tuple2<Integer, byte[]>> countWords(TokenizedSplit split, int reducers) {
         WordTable counts = split.words();
         long[] stat = split.stats(); // lines, tokens, unk, invalid, truncated
         WordBlob[] blobs = new WordBlob[reducers];
