@@ -35,7 +35,9 @@ public final class SparkSessions {
         if (master != null) {
             return master;
         }
-        return new SparkConf().getOption("spark.master").getOrElse(() -> settings.string("spark.master"));
+        // spark-submit passes it as a system property (what SparkConf reads), read here without loading Spark
+        String submitted = System.getProperty("spark.master");
+        return submitted != null ? submitted : settings.string("spark.master");
     }
 
     /**

@@ -33,8 +33,6 @@ import org.apache.hadoop.io.Text;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.SerializableConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -135,10 +133,6 @@ public final class CooccurrenceJob {
     private record RangeSummary(int range, long pairs, long units, int spilledRuns) implements Serializable {
     }
 
-    public static final StructType SCHEMA = new StructType()
-            .add("word_id", DataTypes.IntegerType, false)
-            .add("context_id", DataTypes.IntegerType, false)
-            .add("value", DataTypes.DoubleType, false);
 
     private CooccurrenceJob() {
     }
@@ -466,8 +460,11 @@ public final class CooccurrenceJob {
             this.ids = split.toIds(vocabulary);
             this.window = window;
             long budget = taskBudget();
-            // a third of the budget for the dense table, the rest for the buffer (32 bytes an increment)
-            long cells = Math.max(vocabSize, Math.min(denseCells, budget / 3 / 4));
+            // a third of the budget for the dense table, the rest for the buffer (32 bytes an increment); and no
+            // more cells than the split has increments (a token pairs with at most `window` earlier ones): a
+            // larger table is zeroed and read out whole for cells no increment can reach
+            long increments = (long) split.tokenCount() * window.window();
+            long cells = Math.max(vocabSize, Math.min(Math.min(denseCells, increments), budget / 3 / 4));
             int buffer = (int) Math.max(1024, Math.min(mapSidePairs, (budget - cells * 4) / 32));
             this.counts = new MapSidePairs(vocabSize, window.symmetric(), cells, buffer, rangeUpper, pending::add);
         }

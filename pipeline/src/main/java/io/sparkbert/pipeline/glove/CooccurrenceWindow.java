@@ -65,6 +65,11 @@ public final class CooccurrenceWindow implements Serializable {
         return scale;
     }
 
+    /** Context words on each side. */
+    public int window() {
+        return window;
+    }
+
     public boolean symmetric() {
         return symmetric;
     }

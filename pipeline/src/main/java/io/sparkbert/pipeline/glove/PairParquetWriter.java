@@ -30,7 +30,7 @@ import org.xerial.snappy.Snappy;
  * API in between: each page is the column's values in PLAIN encoding (little-endian int32, int32,
  * float64; the columns are required, so pages carry no level data), snappy-compressed as Spark's
  * writer does by default, and the footer is parquet-format's own Thrift structures. Spark's schema
- * for {@link CooccurrenceJob#SCHEMA} goes into the footer too, so Spark reads the columns back as
+ * ({@link #SPARK_SCHEMA_JSON}) goes into the footer too, so Spark reads the columns back as
  * non-null int, int, double. (parquet-mr's record writer costs about 10 times more CPU per row here,
  * mostly in per-value bookkeeping.)
  */
@@ -38,6 +38,16 @@ public final class PairParquetWriter implements Closeable {
     private static final int PAGE_ROWS = 1 << 16;
     private static final int GROUP_ROWS = 1 << 21;
     private static final String[] NAMES = {"word_id", "context_id", "value"};
+    /**
+     * Spark SQL's JSON of the schema, {@code StructType(word_id int, context_id int, value double)}, none
+     * nullable, as Spark writes it into its own Parquet footers. Written out here rather than built with Spark's
+     * types, whose JSON writer (json4s) a run counted in the driver would otherwise load only for this line (a
+     * test checks it against Spark's).
+     */
+    static final String SPARK_SCHEMA_JSON = "{\"type\":\"struct\",\"fields\":["
+            + "{\"name\":\"word_id\",\"type\":\"integer\",\"nullable\":false,\"metadata\":{}},"
+            + "{\"name\":\"context_id\",\"type\":\"integer\",\"nullable\":false,\"metadata\":{}},"
+            + "{\"name\":\"value\",\"type\":\"double\",\"nullable\":false,\"metadata\":{}}]}";
     private static final Type[] TYPES = {Type.INT32, Type.INT32, Type.DOUBLE};
     private static final int[] WIDTHS = {4, 4, 8};
 
@@ -142,7 +152,7 @@ public final class PairParquetWriter implements Closeable {
             }
             FileMetaData meta = new FileMetaData(1, schema, rows, groups);
             meta.setKey_value_metadata(List.of(new KeyValue("org.apache.spark.sql.parquet.row.metadata")
-                    .setValue(CooccurrenceJob.SCHEMA.json())));
+                    .setValue(SPARK_SCHEMA_JSON)));
             meta.setCreated_by("sparkbert version 0.1.0 (build cooccur)");
             ByteArrayOutputStream footer = new ByteArrayOutputStream();
             Util.writeFileMetaData(meta, footer);

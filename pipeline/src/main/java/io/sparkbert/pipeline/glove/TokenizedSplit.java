@@ -113,6 +113,11 @@ public final class TokenizedSplit {
         return ids;
     }
 
+    /** The split's tokens (in and out of the vocabulary, GloVe's {@code <unk>} left out). */
+    int tokenCount() {
+        return tokens.length;
+    }
+
     /** Lines that hold at least one word. */
     int lines() {
         return lineEnds.length;
