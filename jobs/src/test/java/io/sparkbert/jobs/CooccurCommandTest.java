@@ -296,5 +296,10 @@ class CooccurCommandTest {
                 "1").exitCode());
         // wordpieces: the dog . the dog run ##ning .  -> counts the 2, dog 2, . 2, run 1, ##ning 1
         assertEquals(". 2\ndog 2\nthe 2\n##ning 1\nrun 1\n", Files.readString(output.resolve("vocab.txt")));
+        Path inDriver = dir.resolve("wp-driver");
+        assertEquals(0, cooccurByDefault(corpus, inDriver, "local[2]", "--tokens", "wordpiece", "--vocab",
+                vocab.toString(), "--min-count", "1").exitCode());
+        assertEquals("driver (2 threads)", report(inDriver).get("counted_on").asText());
+        assertSameOutputs(output, inDriver);
     }
 }
