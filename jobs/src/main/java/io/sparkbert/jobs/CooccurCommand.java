@@ -110,11 +110,17 @@ final class CooccurCommand implements Callable<Integer> {
         SparkBert.UserError.requireAtLeast("--in-driver-max-mb", inDriverMaxMb, 0, "0 = always on Spark");
         String target = VocabCommand.qualify(output);
         try (OutputLock lock = OutputLocks.acquire(target)) {
-            int threads = inDriverThreads(settings, target);
-            if (threads > 0) {
-                Configuration hadoop = driverHadoop();
-                return run(hadoop, listing(hadoop, target), options, target, (files, wordPieces, staging) ->
-                        CooccurrenceJob.runInDriver(hadoop, threads, files, wordPieces, options, staging));
+            int threads = SparkSessions.localThreads(sparkOptions.master(settings));
+            if (threads > 0 && inDriverMaxMb > 0) {
+                Configuration hadoop = new Configuration();
+                sparkOptions.hadoopProperties("cooccur", settings).forEach(hadoop::set);
+                if (onLocalFileSystem(hadoop, target)) {
+                    CorpusPaths.Listing listing = listing(hadoop, target);
+                    if (listing.files().stream().mapToLong(FileStatus::getLen).sum() <= inDriverMaxMb << 20) {
+                        return run(hadoop, listing, options, target, (files, wordPieces, staging) ->
+                                CooccurrenceJob.runInDriver(hadoop, threads, files, wordPieces, options, staging));
+                    }
+                }
             }
             return sparkOptions.run("cooccur", settings, true, spark -> {
                 Configuration hadoop = spark.sparkContext().hadoopConfiguration();
@@ -125,33 +131,17 @@ final class CooccurCommand implements Callable<Integer> {
     }
 
     /**
-     * The threads to count in this JVM without Spark, or 0 to run on Spark: a local master, every input and the
-     * output on the local filesystem, and at most {@code --in-driver-max-mb} of input. Spark's session alone
-     * takes longer to start than such a corpus takes to count (README: Co-occurrences against GloVe's C tools).
+     * Whether every input and the output are on the local filesystem. With a local master, such a corpus of at
+     * most {@code --in-driver-max-mb} is counted in this JVM's threads without Spark, whose session alone takes
+     * longer to start than such a corpus takes to count (README: GloVe co-occurrences against GloVe's C).
      */
-    private int inDriverThreads(Settings settings, String target) throws java.io.IOException {
-        int threads = SparkSessions.localThreads(sparkOptions.master(settings));
-        if (threads == 0 || inDriverMaxMb == 0) {
-            return 0;
-        }
-        Configuration hadoop = driverHadoop();
+    private boolean onLocalFileSystem(Configuration hadoop, String target) throws java.io.IOException {
         for (String path : CorpusPaths.split(input + "," + target)) {
             if (!(new Path(path).getFileSystem(hadoop) instanceof org.apache.hadoop.fs.LocalFileSystem)) {
-                return 0;
+                return false;
             }
         }
-        long bytes = 0;
-        for (FileStatus file : listing(hadoop, target).files()) {
-            bytes += file.getLen();
-        }
-        return bytes <= inDriverMaxMb << 20 ? threads : 0;
-    }
-
-    /** Hadoop's configuration from its own files on the classpath, plus {@code --spark-conf spark.hadoop.*}. */
-    private Configuration driverHadoop() {
-        Configuration hadoop = new Configuration();
-        sparkOptions.hadoopProperties().forEach(hadoop::set);
-        return hadoop;
+        return true;
     }
 
     private CorpusPaths.Listing listing(Configuration hadoop, String target) throws java.io.IOException {

@@ -57,17 +57,43 @@ public final class SparkSessions {
         return threads.equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(threads);
     }
 
-    /** The Hadoop properties given as {@code --spark-conf spark.hadoop.KEY=VALUE}, as Spark would set them. */
-    Map<String, String> hadoopProperties() {
-        Map<String, String> properties = new java.util.LinkedHashMap<>();
+    /**
+     * The Hadoop properties a session of this command would set from {@code spark.hadoop.KEY} Spark properties,
+     * in the session's precedence: {@code --spark-conf}, then spark-submit's (system properties), then the
+     * configured defaults ({@link #defaults}).
+     */
+    Map<String, String> hadoopProperties(String appName, Settings settings) {
+        Map<String, String> spark = new java.util.LinkedHashMap<>(defaults(appName, settings));
+        System.getProperties().stringPropertyNames().forEach(key -> spark.put(key, System.getProperty(key)));
         if (sparkConf != null) {
-            sparkConf.forEach((key, value) -> {
-                if (key.startsWith("spark.hadoop.")) {
-                    properties.put(key.substring("spark.hadoop.".length()), value);
-                }
-            });
+            spark.putAll(sparkConf);
         }
-        return properties;
+        Map<String, String> hadoop = new java.util.LinkedHashMap<>();
+        spark.forEach((key, value) -> {
+            if (key.startsWith("spark.hadoop.")) {
+                hadoop.put(key.substring("spark.hadoop.".length()), value);
+            }
+        });
+        return hadoop;
+    }
+
+    /**
+     * The Spark properties this command gets unless spark-submit or {@code --spark-conf} set them: the command's
+     * own ({@code <command>.spark-conf} of conf/) before everyone's ({@code spark.conf} of conf/spark.conf).
+     */
+    private static Map<String, String> defaults(String appName, Settings settings) {
+        Map<String, String> defaults = new java.util.LinkedHashMap<>();
+        String commandDefaults = appName + ".spark-conf";
+        if (settings.config().hasPath(commandDefaults)) {
+            putMissing(defaults, settings.config().getConfig(commandDefaults));
+        }
+        putMissing(defaults, settings.config().getConfig("spark.conf"));
+        return defaults;
+    }
+
+    private static void putMissing(Map<String, String> properties, Config config) {
+        config.entrySet().forEach(e -> properties.putIfAbsent(String.join(".", ConfigUtil.splitPath(e.getKey())),
+                String.valueOf(e.getValue().unwrapped())));
     }
 
     /** Starts (or joins) the session for a command. */
@@ -85,12 +111,7 @@ public final class SparkSessions {
                 && !appJar.isBlank()) {
             conf.set("spark.jars", appJar);
         }
-        // the command's own Spark defaults (conf/<command>.conf, spark-conf), then everyone's (conf/spark.conf)
-        String commandDefaults = appName + ".spark-conf";
-        if (settings.config().hasPath(commandDefaults)) {
-            setMissing(conf, settings.config().getConfig(commandDefaults));
-        }
-        setMissing(conf, settings.config().getConfig("spark.conf"));
+        defaults(appName, settings).forEach(conf::setIfMissing);
         if (!conf.get("spark.master").startsWith("local")) {
             ExecutorMemory.bound(conf);
         }
@@ -131,11 +152,6 @@ public final class SparkSessions {
             }
             spark.stop();
         }
-    }
-
-    private static void setMissing(SparkConf conf, Config properties) {
-        properties.entrySet().forEach(e -> conf.setIfMissing(String.join(".", ConfigUtil.splitPath(e.getKey())),
-                String.valueOf(e.getValue().unwrapped())));
     }
 
     static JavaSparkContext context(SparkSession session) {

@@ -2,10 +2,20 @@ package io.sparkbert.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** Which masters run in this JVM, and with how many threads (Spark's own local master syntax). */
+/**
+ * Which masters run in this JVM, and with how many threads (Spark's own local master syntax); the Hadoop
+ * properties a command gets without a session.
+ */
 class SparkSessionsTest {
+    @TempDir
+    Path dir;
+
     @Test
     void localMastersAndTheirThreads() {
         assertEquals(1, SparkSessions.localThreads("local"));
@@ -25,5 +35,25 @@ class SparkSessionsTest {
         assertEquals(0, SparkSessions.localThreads("k8s://https://host:443"));
         assertEquals(0, SparkSessions.localThreads("localhost"));
         assertEquals(0, SparkSessions.localThreads("local[x]"));
+    }
+
+    @Test
+    void hadoopPropertiesComeFromTheConfigurationAndTheCommandLineAsASessionsWould() throws Exception {
+        Path user = dir.resolve("user.conf");
+        Files.writeString(user, "spark.conf { \"spark.hadoop.fs.a\" = \"from-spark-conf\", \"spark.hadoop.fs.b\" = "
+                + "\"from-spark-conf\" }\ncooccur.spark-conf { \"spark.hadoop.fs.b\" = \"from-cooccur-conf\" }\n");
+        Settings settings = Settings.load(user);
+        SparkSessions sessions = new SparkSessions();
+        sessions.sparkConf = Map.of("spark.hadoop.fs.c", "from-command-line", "spark.executor.memory", "2g");
+        Map<String, String> hadoop = sessions.hadoopProperties("cooccur", settings);
+        assertEquals("from-spark-conf", hadoop.get("fs.a"));
+        assertEquals("from-cooccur-conf", hadoop.get("fs.b"));      // the command's own defaults first
+        assertEquals("from-command-line", hadoop.get("fs.c"));
+        assertEquals(null, hadoop.get("executor.memory"));
+
+        sessions.sparkConf = Map.of("spark.hadoop.fs.b", "from-command-line");
+        assertEquals("from-command-line", sessions.hadoopProperties("cooccur", settings).get("fs.b"));
+        sessions.sparkConf = null;
+        assertEquals("from-spark-conf", sessions.hadoopProperties("vocab", settings).get("fs.b")); // not cooccur's
     }
 }

@@ -133,7 +133,6 @@ public final class CooccurrenceJob {
     private record RangeSummary(int range, long pairs, long units, int spilledRuns) implements Serializable {
     }
 
-
     private CooccurrenceJob() {
     }
 
@@ -187,7 +186,6 @@ public final class CooccurrenceJob {
 
     private static Result run(CorpusSplits splits, List<FileStatus> files, Options options, String dir,
                               long started) throws IOException {
-
         LOG.info("Counting on {}: {} input split(s)", splits.runner(), splits.splitCount());
 
         // pass 1: vocabulary
