@@ -115,6 +115,11 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--storage-level", paramLabel = "LEVEL", description = "Spark storage level of cached data.")
     String storageLevel;
 
+    @Option(names = "--in-driver-max-mb", paramLabel = "MB",
+            description = "With a local master, shuffle and batch the epochs in the driver from the training samples "
+                    + "when they take at most this many MB there (estimated; same batches; 0 = always on Spark).")
+    long inDriverMaxMb;
+
     @Option(names = "--repartition", paramLabel = "never|always|num-partitions-workers-differs",
             description = "DL4J's repartitioning of each round (anything but never gives up reproducibility).")
     String repartition;
@@ -132,6 +137,7 @@ final class PretrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SparkBert.UserError.requireAtLeast("--workers", workers, 0, "0 = Spark's default parallelism");
         SparkBert.UserError.requireAtLeast("--executor-wait", executorWaitSeconds, 1, "seconds");
+        SparkBert.UserError.requireAtLeast("--in-driver-max-mb", inDriverMaxMb, 0, "0 = always on Spark");
         Settings settings = config.settings();
         if (init != null && !Files.isDirectory(init)) {
             throw new SparkBert.UserError("--init " + init + " is not a checkpoint directory");
@@ -161,7 +167,7 @@ final class PretrainCommand implements Callable<Integer> {
             PretrainConfig cfg = new PretrainConfig(steps, batchSizePerWorker, workerCount, averagingFrequency,
                     learningRate, warmupSteps, beta1, beta2, epsilon, weightDecay, clipNorm, dynamicMasking, seed,
                     evalFraction, evalMaxSamples, evalEvery, checkpointEvery, keepCheckpoints, maxMinutes, prefetch,
-                    storageLevel, repartition);
+                    storageLevel, inDriverMaxMb, repartition);
             Pretrainer.ModelSource source = new Pretrainer.ModelSource(init != null ? null : preset, init,
                     initEmbeddings, freezeEmbeddings);
             List<String> evalDirs = evalData == null || evalData.isBlank() ? List.of() : CorpusPaths.split(evalData);

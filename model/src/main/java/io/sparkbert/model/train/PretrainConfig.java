@@ -29,6 +29,8 @@ import java.util.Map;
  * @param maxMinutes         stop (with a checkpoint) after this much training time, 0 = no limit (operational)
  * @param prefetch           batches each worker prefetches (operational)
  * @param storageLevel       Spark storage level of the cached batches (operational)
+ * @param inDriverMaxMb      in local mode, shuffle and batch the epochs in the driver from the training samples it
+ *                           holds when they take at most this many MB (estimated); 0 = on Spark (operational)
  * @param repartition        DL4J's repartitioning of a round: "never" (ours: each worker trains the batches
  *                           {@link PretrainingData#round} gives it, reproducibly), "always" or
  *                           "num-partitions-workers-differs" (DL4J rebalances; runs are then not reproducible)
@@ -38,7 +40,7 @@ public record PretrainConfig(int steps, int batchSizePerWorker, int workers, int
                              double weightDecay, double clipNorm, boolean dynamicMasking, long seed,
                              double evalFraction, int evalMaxSamples, int evalEvery, int checkpointEvery,
                              int keepCheckpoints, double maxMinutes, int prefetch, String storageLevel,
-                             String repartition)
+                             long inDriverMaxMb, String repartition)
         implements Serializable {
 
     public PretrainConfig {
@@ -51,6 +53,7 @@ public record PretrainConfig(int steps, int batchSizePerWorker, int workers, int
         require(evalFraction >= 0 && evalFraction < 1, "eval-fraction must be in [0, 1)");
         require(evalEvery > 0 && checkpointEvery > 0, "eval-every and checkpoint-every must be > 0");
         require(keepCheckpoints > 0, "keep-checkpoints must be > 0");
+        require(inDriverMaxMb >= 0, "in-driver-max-mb must be >= 0 (0 = always on Spark)");
         require(java.util.List.of("never", "always", "num-partitions-workers-differs").contains(repartition),
                 "repartition must be never, always or num-partitions-workers-differs, got " + repartition);
     }

@@ -93,7 +93,7 @@ public final class Pretrainer {
     /** What a finished (or stopped) run reports. */
     public record Summary(int step, int steps, boolean finished, boolean resumed, int resumedStep,
                           Evaluation lastEvaluation, double unigramBaseline, Throughput throughput,
-                          Path lastCheckpoint) {
+                          Path lastCheckpoint, String batchedOn) {
         /**
          * The summary as {@value RunDirectory#SUMMARY}: the rates over the whole training loop of this invocation,
          * its final evaluation and checkpoint included (a metrics line is written before its round's evaluation).
@@ -119,6 +119,7 @@ public final class Pretrainer {
             }
             json.put("unigram_baseline", unigramBaseline);
             json.put("last_checkpoint", lastCheckpoint == null ? null : lastCheckpoint.getFileName().toString());
+            json.put("epochs_batched_on", batchedOn);
             return json;
         }
 
@@ -204,16 +205,25 @@ public final class Pretrainer {
         if (start.step() >= totalSteps) {
             LOG.info("run {} already finished at step {}; nothing to do", run.path(), start.step());
             return new Summary(start.step(), totalSteps, true, true, start.step(), null, readBaseline(),
-                    new Throughput(), start.checkpoint());
+                    new Throughput(), start.checkpoint(), null);
         }
 
         JavaPairRDD<Long, TrainingSample> all = PretrainingData.read(spark, info);
         double fraction = config.evalFraction();
         long seed = config.seed();
-        JavaPairRDD<Long, TrainingSample> train = (evalInfo == null
-                ? all.filter(kv -> !PretrainingData.isHeldOut(kv._2, fraction, seed)) : all)
-                .persist(StorageLevel.fromString(config.storageLevel()));
-        UnigramBaseline.TrainingCounts counts = UnigramBaseline.TrainingCounts.of(train, info.vocab().size());
+        JavaPairRDD<Long, TrainingSample> train = evalInfo == null
+                ? all.filter(kv -> !PretrainingData.isHeldOut(kv._2, fraction, seed)) : all;
+        boolean inDriver = epochsInDriver(info);
+        List<Tuple2<Long, TrainingSample>> trainInDriver = null;
+        UnigramBaseline.TrainingCounts counts;
+        if (inDriver) {
+            trainInDriver = train.collect();
+            counts = UnigramBaseline.TrainingCounts.of(trainInDriver.stream().map(Tuple2::_2).iterator(),
+                    info.vocab().size());
+        } else {
+            train = train.persist(StorageLevel.fromString(config.storageLevel()));
+            counts = UnigramBaseline.TrainingCounts.of(train, info.vocab().size());
+        }
         long trainSamples = counts.samples();
         HeldOut heldOut = heldOut(evalInfo == null
                 ? all.filter(kv -> PretrainingData.isHeldOut(kv._2, fraction, seed))
@@ -228,14 +238,46 @@ public final class Pretrainer {
         LOG.info("training data: {} samples ({} batches of {} per epoch), held out: {} samples; unigram MLM "
                         + "baseline {}", trainSamples, batchesPerEpoch, config.batchSizePerWorker(), heldOut.samples(),
                 String.format(Locale.ROOT, "%.4f", heldOut.baseline()));
-        Broadcast<Masker> masker = config.dynamicMasking() ? sc.broadcast(info.masker()) : null;
-        EpochCache epochs = new EpochCache(train, trainSamples, batchesPerEpoch, masker);
+        Epochs epochs;
+        if (inDriver) {
+            LOG.info("epochs shuffled and batched in the driver from the {} training samples it holds (at most {} MB"
+                    + " estimated, --in-driver-max-mb {})", trainSamples,
+                    DriverEpochs.estimatedMb(info.samples(), info.seqLen(), info.maxPredictions()),
+                    config.inDriverMaxMb());
+            DriverEpochs driverEpochs = new DriverEpochs(trainInDriver, seed, config.batchSizePerWorker(),
+                    config.dynamicMasking() ? info.masker() : null);
+            trainInDriver = null;
+            epochs = new Epochs() {
+                @Override
+                public RoundBatches round(long first) {
+                    return RoundBatches.inDriver(driverEpochs, first, config.workers(), config.averagingFrequency());
+                }
+
+                @Override
+                public String batchedOn() {
+                    return "driver";
+                }
+            };
+        } else {
+            Broadcast<Masker> masker = config.dynamicMasking() ? sc.broadcast(info.masker()) : null;
+            epochs = new SparkEpochs(train, trainSamples, batchesPerEpoch, masker);
+        }
         try (RoundTrainer rounds = roundTrainer(start.graph())) {
             return trainRounds(start, totalSteps, rounds, epochs, heldOut, info);
         } finally {
             epochs.release();
             train.unpersist();
         }
+    }
+
+    /**
+     * Whether the epochs are batched in the driver ({@link DriverEpochs}): in local mode, where every trainer
+     * trains in the driver, when the training samples take at most {@code --in-driver-max-mb} there (estimated
+     * from the datasets' sample count and shape; 0 = always on Spark).
+     */
+    private boolean epochsInDriver(SampleDataset.Info info) {
+        return sc.isLocal() && config.inDriverMaxMb() > 0
+                && DriverEpochs.estimatedMb(info.samples(), info.seqLen(), info.maxPredictions()) <= config.inDriverMaxMb();
     }
 
     /** Where a run starts: its network, the step it has reached, and the checkpoint it was read from. */
@@ -277,7 +319,7 @@ public final class Pretrainer {
     }
 
     /** The rounds from the start to the last step (or to --max-minutes). */
-    private Summary trainRounds(Start start, int totalSteps, RoundTrainer rounds, EpochCache epochs, HeldOut heldOut,
+    private Summary trainRounds(Start start, int totalSteps, RoundTrainer rounds, Epochs epochs, HeldOut heldOut,
                                 SampleDataset.Info info) throws IOException {
         int roundSteps = config.averagingFrequency();
         int step = start.step();
@@ -328,7 +370,7 @@ public final class Pretrainer {
             }
         }
         Summary summary = new Summary(step, totalSteps, step >= totalSteps, start.resumed(), start.step(), lastEval,
-                heldOut.baseline(), throughput, lastCheckpoint);
+                heldOut.baseline(), throughput, lastCheckpoint, epochs.batchedOn());
         run.writeJson(RunDirectory.SUMMARY, summary.toJson());
         return summary;
     }
@@ -541,26 +583,49 @@ public final class Pretrainer {
         return (value + multiple - 1) / multiple * multiple;
     }
 
+    /** Where the rounds' batches come from: Spark's cached epochs, or the driver's ({@link DriverEpochs}). */
+    private interface Epochs {
+        /** The batches of the round that starts at global batch {@code first}. */
+        RoundBatches round(long first);
+
+        /** "driver" or "spark", for {@value RunDirectory#SUMMARY}. */
+        String batchedOn();
+
+        default void release() {
+        }
+    }
+
     /**
-     * The cached epochs of batches; {@link #covering} gives only their partitions that hold a round's batches, keyed
-     * by global batch index. Older epochs are released.
+     * The cached epochs of batches on Spark; a round reads only their partitions that hold its batches
+     * ({@link #covering}), keyed by global batch index. Older epochs are released.
      */
-    private final class EpochCache {
+    private final class SparkEpochs implements Epochs {
         private final JavaPairRDD<Long, TrainingSample> train;
         private final long samples;
         private final long batchesPerEpoch;
         private final Broadcast<Masker> masker;
         private final TreeMap<Integer, JavaPairRDD<Long, SampleBatch>> cached = new TreeMap<>();
 
-        EpochCache(JavaPairRDD<Long, TrainingSample> train, long samples, long batchesPerEpoch,
-                   Broadcast<Masker> masker) {
+        SparkEpochs(JavaPairRDD<Long, TrainingSample> train, long samples, long batchesPerEpoch,
+                    Broadcast<Masker> masker) {
             this.train = train;
             this.samples = samples;
             this.batchesPerEpoch = batchesPerEpoch;
             this.masker = masker;
         }
 
-        JavaPairRDD<Long, SampleBatch> covering(long firstBatch, long endBatch) {
+        @Override
+        public String batchedOn() {
+            return "spark";
+        }
+
+        @Override
+        public RoundBatches round(long first) {
+            long end = first + (long) config.workers() * config.averagingFrequency();
+            return RoundBatches.onSpark(covering(first, end), first, config.workers(), config.averagingFrequency());
+        }
+
+        private JavaPairRDD<Long, SampleBatch> covering(long firstBatch, long endBatch) {
             int firstEpoch = (int) (firstBatch / batchesPerEpoch);
             int lastEpoch = (int) ((endBatch - 1) / batchesPerEpoch);
             while (!cached.isEmpty() && cached.firstKey() < firstEpoch) {
@@ -586,7 +651,8 @@ public final class Pretrainer {
                     .persist(StorageLevel.fromString(config.storageLevel()));
         }
 
-        void release() {
+        @Override
+        public void release() {
             cached.values().forEach(r -> r.unpersist(false));
             cached.clear();
         }
@@ -598,13 +664,13 @@ public final class Pretrainer {
      * an epoch's first round, shuffles the epoch) does not stand between rounds.
      */
     private final class RoundFeed implements AutoCloseable {
-        private final EpochCache epochs;
+        private final Epochs epochs;
         private final int totalSteps;
         private final ExecutorService prefetch;
         private RoundBatches next;
         private int nextStep = -1;
 
-        RoundFeed(EpochCache epochs, int totalSteps, boolean prefetching) {
+        RoundFeed(Epochs epochs, int totalSteps, boolean prefetching) {
             this.epochs = epochs;
             this.totalSteps = totalSteps;
             this.prefetch = !prefetching ? null : Executors.newSingleThreadExecutor(r -> {
@@ -629,10 +695,7 @@ public final class Pretrainer {
         }
 
         private RoundBatches batches(int step) {
-            long first = (long) step * config.workers();
-            long end = first + (long) config.workers() * config.averagingFrequency();
-            RoundBatches round = new RoundBatches(epochs.covering(first, end), first, config.workers(),
-                    config.averagingFrequency());
+            RoundBatches round = epochs.round((long) step * config.workers());
             return prefetch == null ? round : round.prefetch(prefetch);
         }
 

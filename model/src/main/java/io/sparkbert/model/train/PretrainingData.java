@@ -152,7 +152,7 @@ public final class PretrainingData implements Serializable {
         long[] binCounts = samples
                 .mapPartitions(keyed -> {
                     long[] counts = new long[bins];
-                    keyed.forEachRemaining(kv -> counts[EpochLayout.bin(SeededRandom.seed(seed, epoch, kv._1), bins)]++);
+                    keyed.forEachRemaining(kv -> counts[EpochLayout.bin(epochKey(seed, epoch, kv._1), bins)]++);
                     return List.of(counts).iterator();
                 })
                 .treeReduce(PretrainingData::sum);
@@ -164,7 +164,7 @@ public final class PretrainingData implements Serializable {
         EpochLayout layout = EpochLayout.of(binCounts, batchSize, sampleCount / batchSize, partitions);
         return samples
                 .flatMapToPair(kv -> {
-                    long key = SeededRandom.seed(seed, epoch, kv._1);
+                    long key = epochKey(seed, epoch, kv._1);
                     int bin = EpochLayout.bin(key, layout.bins());
                     int first = layout.firstPartition(bin);
                     List<Tuple2<Integer, EpochSample>> sent = new ArrayList<>(1);
@@ -175,6 +175,17 @@ public final class PretrainingData implements Serializable {
                 })
                 .partitionBy(new PartitionIndexPartitioner(partitions))
                 .mapPartitionsToPair(received -> batchesOfPartition(received, layout, seed, epoch, masker));
+    }
+
+    /** A sample's key in epoch {@code epoch}: the epoch orders its samples by it (ties: equal samples). */
+    static long epochKey(long seed, int epoch, long contentKey) {
+        return SeededRandom.seed(seed, epoch, contentKey);
+    }
+
+    /** A sample as epoch {@code epoch} trains it: as stored, or re-masked for the epoch when {@code masker} is given. */
+    static TrainingSample epochSample(TrainingSample sample, long contentKey, long seed, int epoch, Masker masker) {
+        return masker == null ? sample
+                : masker.remask(sample, new SeededRandom(SeededRandom.seed(seed, epoch, contentKey, 0x3A5CL)));
     }
 
     /** A sample on its way to the partition that batches it: its epoch key and content key, to rank it. */
@@ -208,8 +219,8 @@ public final class PretrainingData implements Serializable {
             position = sampleBin == bin ? position + 1 : layout.start(sampleBin);
             bin = sampleBin;
             if (position >= first && position < end) {
-                ordered.add(masker == null ? s.sample() : masker.value().remask(s.sample(),
-                        new SeededRandom(SeededRandom.seed(seed, epoch, s.contentKey(), 0x3A5CL))));
+                ordered.add(epochSample(s.sample(), s.contentKey(), seed, epoch,
+                        masker == null ? null : masker.value()));
             }
         }
         if (ordered.size() != end - first) {

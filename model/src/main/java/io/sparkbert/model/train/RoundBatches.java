@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import scala.Tuple2;
@@ -14,33 +15,56 @@ import scala.Tuple2;
  * The batches of one round: global batches {@code first} to {@code first + workers · perWorker - 1}, worker
  * {@code w} training {@code perWorker} consecutive ones from {@code first + w · perWorker}. On a cluster they
  * stay there, laid out by {@link PretrainingData#round} (one partition per worker); the trainers that train in
- * the driver get them as lists ({@link #perWorker}), put in order in the driver without a shuffle.
+ * the driver get them as lists ({@link #perWorker}): collected from Spark's cached epoch and put in order without
+ * a shuffle ({@link #onSpark}), or put together from the samples the driver holds ({@link #inDriver}).
  *
- * <p>Collecting a round's batches is a Spark job (a tenth of a second, seconds when it is the first round of an
- * epoch and shuffles the epoch), which would otherwise stand between two rounds. {@link #prefetch} starts that
- * job on another thread, so the training loop collects the next round while this one trains; the batches are
- * the same either way.
+ * <p>Collecting a round's batches from Spark is a job (a tenth of a second, seconds when it is the first round of
+ * an epoch and shuffles the epoch), which would otherwise stand between two rounds. {@link #prefetch} starts it on
+ * another thread, so the training loop collects the next round while this one trains; the batches are the same
+ * either way.
  */
 final class RoundBatches {
-    private final JavaPairRDD<Long, SampleBatch> globalBatches;
+    private final JavaPairRDD<Long, SampleBatch> globalBatches;     // null when batched in the driver
+    private final Supplier<List<SampleBatch>> inOrder;
     private final long first;
     private final int workers;
     private final int perWorker;
     private CompletableFuture<List<List<SampleBatch>>> collected;
 
-    /**
-     * @param globalBatches batches keyed by global batch index, holding at least this round's (usually only the
-     *                      partitions of the cached epoch that hold them)
-     */
-    RoundBatches(JavaPairRDD<Long, SampleBatch> globalBatches, long first, int workers, int perWorker) {
+    private RoundBatches(JavaPairRDD<Long, SampleBatch> globalBatches, Supplier<List<SampleBatch>> inOrder,
+                         long first, int workers, int perWorker) {
         this.globalBatches = globalBatches;
+        this.inOrder = inOrder;
         this.first = first;
         this.workers = workers;
         this.perWorker = perWorker;
     }
 
+    /**
+     * @param globalBatches batches keyed by global batch index, holding at least this round's (usually only the
+     *                      partitions of the cached epoch that hold them)
+     */
+    static RoundBatches onSpark(JavaPairRDD<Long, SampleBatch> globalBatches, long first, int workers, int perWorker) {
+        long end = first + (long) workers * perWorker;
+        return new RoundBatches(globalBatches, () -> {
+            List<Tuple2<Long, SampleBatch>> round = new ArrayList<>(
+                    globalBatches.filter(kv -> kv._1 >= first && kv._1 < end).collect());
+            round.sort(Comparator.comparing(Tuple2::_1));
+            return round.stream().map(Tuple2::_2).toList();
+        }, first, workers, perWorker);
+    }
+
+    /** The round's batches from the epochs the driver batches itself. */
+    static RoundBatches inDriver(DriverEpochs epochs, long first, int workers, int perWorker) {
+        return new RoundBatches(null, () -> epochs.batches(first, first + (long) workers * perWorker), first, workers,
+                perWorker);
+    }
+
     /** The round's batches on the cluster: partition {@code w} holds worker {@code w}'s batches in step order. */
     JavaRDD<SampleBatch> partitions() {
+        if (globalBatches == null) {
+            throw new IllegalStateException("the round's batches were put together in the driver, not on Spark");
+        }
         return PretrainingData.round(globalBatches, first, workers, perWorker);
     }
 
@@ -71,18 +95,14 @@ final class RoundBatches {
     }
 
     private List<List<SampleBatch>> collect() {
-        long from = first;
-        long end = first + (long) workers * perWorker;
-        List<Tuple2<Long, SampleBatch>> round = new ArrayList<>(globalBatches.filter(kv -> kv._1 >= from && kv._1 < end)
-                .collect());
+        List<SampleBatch> round = inOrder.get();
         if (round.size() != workers * perWorker) {
             throw new IllegalStateException("the round from global batch " + first + " needs " + workers * perWorker
                     + " batches, the data gave " + round.size());
         }
-        round.sort(Comparator.comparing(Tuple2::_1));
         List<List<SampleBatch>> perWorkerBatches = new ArrayList<>(workers);
         for (int w = 0; w < workers; w++) {
-            perWorkerBatches.add(round.subList(w * perWorker, (w + 1) * perWorker).stream().map(Tuple2::_2).toList());
+            perWorkerBatches.add(round.subList(w * perWorker, (w + 1) * perWorker));
         }
         return perWorkerBatches;
     }

@@ -3,6 +3,7 @@ package io.sparkbert.model.train;
 import io.sparkbert.pipeline.samples.TrainingSample;
 import io.sparkbert.pipeline.tokenizer.Vocab;
 import java.io.Serializable;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,25 +24,28 @@ public record UnigramBaseline(int tokenId, String token, double trainingWeight, 
 
     /**
      * What one pass over the training samples counts: how many there are, and the summed weight of each masked
-     * token. One Spark job, which also fills the cache of a persisted RDD (the run's first pass over its data).
+     * token. On Spark one job, which also fills the cache of a persisted RDD (the run's first pass over its data).
      *
      * @param maskedTokenWeights by token id, the summed {@code masked_lm_weights} of that token's predictions
      */
     public record TrainingCounts(long samples, double[] maskedTokenWeights) implements Serializable {
         public static TrainingCounts of(JavaPairRDD<Long, TrainingSample> train, int vocabSize) {
             return train.values()
-                    .mapPartitions(samples -> {
-                        double[] weights = new double[vocabSize];
-                        long n = 0;
-                        for (; samples.hasNext(); n++) {
-                            TrainingSample s = samples.next();
-                            for (int i = 0; i < s.maskedLmIds().length; i++) {
-                                weights[s.maskedLmIds()[i]] += s.maskedLmWeights()[i];
-                            }
-                        }
-                        return List.of(new TrainingCounts(n, weights)).iterator();
-                    })
+                    .mapPartitions(samples -> List.of(of(samples, vocabSize)).iterator())
                     .treeReduce(TrainingCounts::plus);
+        }
+
+        /** The counts of samples the driver holds. */
+        public static TrainingCounts of(Iterator<TrainingSample> samples, int vocabSize) {
+            double[] weights = new double[vocabSize];
+            long n = 0;
+            for (; samples.hasNext(); n++) {
+                TrainingSample s = samples.next();
+                for (int i = 0; i < s.maskedLmIds().length; i++) {
+                    weights[s.maskedLmIds()[i]] += s.maskedLmWeights()[i];
+                }
+            }
+            return new TrainingCounts(n, weights);
         }
 
         TrainingCounts plus(TrainingCounts other) {

@@ -43,7 +43,7 @@ class ParameterAveragingTrainingTest {
 
     private static PretrainConfig config(int workers, int k, int batch) {
         return new PretrainConfig(8, batch, workers, k, 5e-3, 2, 0.9, 0.999, 1e-6, 0.01, 1.0, false, 77, 0.1, 100,
-                100, 100, 1, 0, 0, "MEMORY_ONLY", "never");
+                100, 100, 1, 0, 0, "MEMORY_ONLY", 0, "never");
     }
 
     private static ComputationGraph network(PretrainConfig c, double dropout) {
@@ -105,7 +105,7 @@ class ParameterAveragingTrainingTest {
         List<StepHook.StepRecord> out = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             out.addAll(trainer.train(r * c.averagingFrequency(),
-                    new RoundBatches(all, (long) r * perRound, c.workers(), c.averagingFrequency())));
+                    RoundBatches.onSpark(all, (long) r * perRound, c.workers(), c.averagingFrequency())));
         }
         out.sort((x, y) -> x.step() != y.step() ? Integer.compare(x.step(), y.step()) : Integer.compare(x.worker(), y.worker()));
         return out;

@@ -98,30 +98,17 @@ class PretrainingDataTest {
     }
 
     /**
-     * The reference, computed here: all samples sorted by their epoch key, seed(run seed, epoch, content key), cut
-     * into batches of 10 (the 3 left over dropped), each sample re-masked with seed(run seed, epoch, content key,
-     * 0x3A5C) when masking is dynamic. Partitionings with one bin per few samples, with more epoch partitions than
-     * batches, and with bins on every partition edge.
+     * Spark's epochs against the reference epoch ({@link #referenceEpoch}), with stored and dynamic masks.
+     * Partitionings with one bin per few samples, with more epoch partitions than batches, and with bins on every
+     * partition edge.
      */
     @Test
     void epochBatchesAreAllSamplesSortedByEpochKeyCutIntoBatches() {
         List<TrainingSample> samples = TinyBatches.samples(503, 6);
-        Masker masker = new Masker(tinyVocab(), new SampleConfig(TinyBatches.SEQ, TinyBatches.PREDICTIONS, 0.3, 0.1,
-                1, false, SampleConfig.Truncation.HEAD, 0));
+        Masker masker = tinyMasker();
         for (boolean dynamic : new boolean[]{false, true}) {
             for (int epoch : new int[]{0, 3}) {
-                List<TrainingSample> byEpochKey = new ArrayList<>(samples);
-                byEpochKey.sort(java.util.Comparator.comparingLong(
-                        s -> SeededRandom.seed(7, epoch, PretrainingData.contentKey(s))));
-                List<String> expected = new ArrayList<>();
-                for (int b = 0; b < 50; b++) {
-                    List<TrainingSample> members = new ArrayList<>();
-                    for (TrainingSample s : byEpochKey.subList(10 * b, 10 * b + 10)) {
-                        members.add(dynamic ? masker.remask(s, new SeededRandom(SeededRandom.seed(7, epoch,
-                                PretrainingData.contentKey(s), 0x3A5CL))) : s);
-                    }
-                    expected.add(b + ":" + describe(SampleBatch.of(members)));
-                }
+                List<String> expected = referenceEpoch(samples, epoch, dynamic ? masker : null);
                 for (int[] layout : new int[][]{{1, 1}, {4, 3}, {3, 7}, {2, 64}}) {
                     org.apache.spark.broadcast.Broadcast<Masker> broadcast = dynamic ? sc.broadcast(masker) : null;
                     JavaPairRDD<Long, SampleBatch> epochBatches = PretrainingData.epochBatches(
@@ -139,6 +126,81 @@ class PretrainingDataTest {
         IllegalStateException changed = assertThrows(IllegalStateException.class,
                 () -> PretrainingData.epochBatches(keyed(samples, 2), 7, 0, 10, 504, null, 3));
         assertTrue(changed.getMessage().contains("number 503, not the 504 counted before"), changed.getMessage());
+    }
+
+    /**
+     * The driver's epochs ({@link DriverEpochs}) against the same reference: batches asked for a round at a time,
+     * across an epoch's end (batch 50 of 503 samples is epoch 1's first), after a later epoch, and from two threads
+     * at once, as the training loop asks for the next round while one trains.
+     */
+    @Test
+    void theDriversEpochsAreTheReferenceBatchesToo() throws Exception {
+        List<TrainingSample> samples = TinyBatches.samples(503, 6);
+        List<Tuple2<Long, TrainingSample>> keyed = new ArrayList<>();
+        for (TrainingSample s : samples) {
+            keyed.add(new Tuple2<>(PretrainingData.contentKey(s), s));
+        }
+        java.util.Collections.reverse(keyed);     // the order they are held in does not matter
+        for (Masker masker : new Masker[]{null, tinyMasker()}) {
+            List<String> expected = new ArrayList<>();
+            for (int epoch = 0; epoch < 4; epoch++) {
+                for (String batch : referenceEpoch(samples, epoch, masker)) {
+                    int colon = batch.indexOf(':');
+                    expected.add((epoch * 50 + Integer.parseInt(batch.substring(0, colon))) + batch.substring(colon));
+                }
+            }
+            DriverEpochs epochs = new DriverEpochs(keyed, 7, 10, masker);
+            for (long[] range : new long[][]{{0, 6}, {46, 54}, {54, 60}, {150, 200}, {150, 152}}) {
+                assertEquals(expected.subList((int) range[0], (int) range[1]), describe(range[0],
+                        epochs.batches(range[0], range[1])), "batches " + range[0] + " to " + range[1]);
+            }
+            assertEquals(expected.subList(0, 3), describe(0, epochs.batches(0, 3)), "a forgotten epoch sorted again");
+            DriverEpochs concurrent = new DriverEpochs(keyed, 7, 10, masker);
+            ExecutorService other = Executors.newSingleThreadExecutor();
+            try {
+                var next = other.submit(() -> concurrent.batches(50, 60));
+                List<SampleBatch> here = concurrent.batches(40, 50);
+                assertEquals(expected.subList(40, 50), describe(40, here));
+                assertEquals(expected.subList(50, 60), describe(50, next.get()));
+            } finally {
+                other.shutdownNow();
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new DriverEpochs(keyed.subList(0, 9), 7, 10, null));
+    }
+
+    private static List<String> describe(long first, List<SampleBatch> batches) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < batches.size(); i++) {
+            out.add((first + i) + ":" + describe(batches.get(i)));
+        }
+        return out;
+    }
+
+    /**
+     * The reference epoch, computed here: all samples sorted by their epoch key, seed(run seed 7, epoch, content key),
+     * cut into batches of 10 (the rest dropped), each sample re-masked with seed(7, epoch, content key, 0x3A5C) when
+     * a masker is given.
+     */
+    private static List<String> referenceEpoch(List<TrainingSample> samples, int epoch, Masker masker) {
+        List<TrainingSample> byEpochKey = new ArrayList<>(samples);
+        byEpochKey.sort(java.util.Comparator.comparingLong(
+                s -> SeededRandom.seed(7, epoch, PretrainingData.contentKey(s))));
+        List<String> expected = new ArrayList<>();
+        for (int b = 0; b < samples.size() / 10; b++) {
+            List<TrainingSample> members = new ArrayList<>();
+            for (TrainingSample s : byEpochKey.subList(10 * b, 10 * b + 10)) {
+                members.add(masker != null ? masker.remask(s, new SeededRandom(SeededRandom.seed(7, epoch,
+                        PretrainingData.contentKey(s), 0x3A5CL))) : s);
+            }
+            expected.add(b + ":" + describe(SampleBatch.of(members)));
+        }
+        return expected;
+    }
+
+    private static Masker tinyMasker() {
+        return new Masker(tinyVocab(), new SampleConfig(TinyBatches.SEQ, TinyBatches.PREDICTIONS, 0.3, 0.1,
+                1, false, SampleConfig.Truncation.HEAD, 0));
     }
 
     private static String describe(SampleBatch b) {
@@ -198,11 +260,11 @@ class PretrainingDataTest {
         JavaPairRDD<Long, SampleBatch> all = byGlobalIndex(batches, 3);
         ExecutorService thread = Executors.newSingleThreadExecutor();
         try {
-            List<String> cluster = ids(new RoundBatches(all, 6, 2, 3).partitions().glom().collect());
+            List<String> cluster = ids(RoundBatches.onSpark(all, 6, 2, 3).partitions().glom().collect());
             List<String> expected = ids(List.of(batches.subList(6, 9), batches.subList(9, 12)));
             assertEquals(expected, cluster);
-            assertEquals(expected, ids(new RoundBatches(all, 6, 2, 3).perWorker()));
-            RoundBatches prefetched = new RoundBatches(all, 6, 2, 3).prefetch(thread);
+            assertEquals(expected, ids(RoundBatches.onSpark(all, 6, 2, 3).perWorker()));
+            RoundBatches prefetched = RoundBatches.onSpark(all, 6, 2, 3).prefetch(thread);
             assertEquals(expected, ids(prefetched.perWorker()));
             assertEquals(expected, ids(prefetched.perWorker()), "asked twice: the same collection");
 
@@ -210,10 +272,10 @@ class PretrainingDataTest {
                 throw new IllegalStateException("a broken batch");
             });
             RuntimeException e = assertThrows(RuntimeException.class,
-                    () -> new RoundBatches(failing, 6, 2, 3).prefetch(thread).perWorker());
+                    () -> RoundBatches.onSpark(failing, 6, 2, 3).prefetch(thread).perWorker());
             assertTrue(e.getMessage().contains("a broken batch"), e.getMessage());
             IllegalStateException shortRound = assertThrows(IllegalStateException.class,
-                    () -> new RoundBatches(all, 16, 2, 3).perWorker());
+                    () -> RoundBatches.onSpark(all, 16, 2, 3).perWorker());
             assertTrue(shortRound.getMessage().contains("needs 6 batches, the data gave 4"), shortRound.getMessage());
         } finally {
             thread.shutdownNow();
@@ -281,8 +343,7 @@ class PretrainingDataTest {
 
     @Test
     void dynamicMaskingMasksTheOriginalPairAgain() {
-        Masker masker = new Masker(tinyVocab(), new SampleConfig(TinyBatches.SEQ, TinyBatches.PREDICTIONS, 0.3, 0.1, 1,
-                false, SampleConfig.Truncation.HEAD, 0));
+        Masker masker = tinyMasker();
         for (TrainingSample s : TinyBatches.samples(50, 4)) {
             TrainingSample again = masker.remask(s, new SeededRandom(SeededRandom.seed(1, PretrainingData.contentKey(s))));
             assertArrayEquals(s.unmaskedTokens(), again.unmaskedTokens());
