@@ -13,8 +13,8 @@ final class RandomBatches {
     }
 
     /**
-     * {@code batch} samples of {@code seq} positions: 6..seq real tokens (ids 1..vocab-1, then padding), 1..
-     * {@code maxPredictions} masked positions among the real ones (the rest padded with weight 0), random NSP labels.
+     * {@code batch} samples of {@code seq} positions: 6..seq real tokens (ids 1..vocab-1, then padding), 1 to
+     * {@code maxPredictions} masked positions among the real ones but the first (the rest padded with weight 0), random NSP labels.
      */
     static SampleBatch of(Random rng, int batch, int seq, int maxPredictions, int vocab) {
         int[][] ids = new int[batch][seq];
@@ -31,7 +31,7 @@ final class RandomBatches {
                 types[b][s] = s < length / 2 ? 0 : 1;
                 mask[b][s] = 1;
             }
-            int predictions = 1 + rng.nextInt(maxPredictions);
+            int predictions = 1 + rng.nextInt(Math.min(maxPredictions, length - 1));    // never [CLS]
             List<Integer> candidates = new ArrayList<>();
             for (int s = 1; s < length; s++) {
                 candidates.add(s);
