@@ -234,39 +234,46 @@ class PretrainCommandTest {
 
     /**
      * Epochs shuffled and batched in the driver (local mode, samples within --in-driver-max-mb) train exactly as
-     * Spark's: two workers, masks redrawn every epoch, rounds straddling epochs; the same losses at every step and
-     * the same parameters and Adam state at the end.
+     * Spark's: two workers, masks redrawn every epoch, rounds straddling epochs, with a held-out dataset and with a
+     * held-out fraction of the training data; the same losses at every step, the same held-out figures, the same
+     * parameters and Adam state at the end.
      */
     @Test
     void theDriversEpochsTrainLikeSparksEpochs() throws Exception {
-        String[] settings = {"--batch-size-per-worker", "50", "--steps", "12", "--dynamic-masking", "",
-            "--eval-every", "100", "--checkpoint-every", "100"};
-        Path inDriver = shared.resolve("epochs-in-driver");
-        Cli.Result driver = pretrain(inDriver, settings);
-        assertOk(driver);
-        assertEquals("driver", JSON.readTree(inDriver.resolve("summary.json").toFile()).get("epochs_batched_on")
-                .asText());
+        for (String heldOut : List.of("eval-data", "eval-fraction")) {
+            String[] settings = {"--batch-size-per-worker", "50", "--steps", "12", "--dynamic-masking", "",
+                "--eval-every", "100", "--checkpoint-every", "100",
+                "--eval-data", heldOut.equals("eval-data") ? evalData.toString() : null, "--eval-fraction", "0.2"};
+            Path inDriver = shared.resolve("epochs-in-driver-" + heldOut);
+            assertOk(pretrain(inDriver, settings));
+            assertEquals("driver", JSON.readTree(inDriver.resolve("summary.json").toFile()).get("epochs_batched_on")
+                    .asText());
 
-        String[] onSpark = java.util.Arrays.copyOf(settings, settings.length + 2);
-        onSpark[settings.length] = "--in-driver-max-mb";
-        onSpark[settings.length + 1] = "0";
-        Path spark = shared.resolve("epochs-on-spark");
-        Cli.Result sparkRun = pretrain(spark, onSpark);
-        assertOk(sparkRun);
-        assertEquals("spark", JSON.readTree(spark.resolve("summary.json").toFile()).get("epochs_batched_on").asText());
+            String[] onSpark = java.util.Arrays.copyOf(settings, settings.length + 2);
+            onSpark[settings.length] = "--in-driver-max-mb";
+            onSpark[settings.length + 1] = "0";
+            Path spark = shared.resolve("epochs-on-spark-" + heldOut);
+            assertOk(pretrain(spark, onSpark));
+            assertEquals("spark", JSON.readTree(spark.resolve("summary.json").toFile()).get("epochs_batched_on")
+                    .asText());
 
-        List<JsonNode> a = metrics(inDriver).stream().filter(l -> l.has("loss")).toList();
-        List<JsonNode> b = metrics(spark).stream().filter(l -> l.has("loss")).toList();
-        assertEquals(12, a.size());
-        for (int i = 0; i < 12; i++) {
-            for (String f : List.of("loss", "mlm_loss", "nsp_loss")) {
-                assertEquals(a.get(i).get(f).asDouble(), b.get(i).get(f).asDouble(), 0, f + " at step " + (i + 1));
+            List<JsonNode> a = metrics(inDriver);
+            List<JsonNode> b = metrics(spark);
+            assertEquals(13, a.size(), "12 steps and the final evaluation");
+            assertEquals(a.size(), b.size());
+            for (int i = 0; i < a.size(); i++) {
+                for (String f : List.of("loss", "mlm_loss", "nsp_loss", "eval_mlm_loss", "eval_nsp_loss")) {
+                    if (a.get(i).has(f)) {
+                        assertEquals(a.get(i).get(f).asDouble(), b.get(i).get(f).asDouble(), 0,
+                                heldOut + ": " + f + " in line " + (i + 1));
+                    }
+                }
             }
+            var x = Checkpoint.read(inDriver.resolve("checkpoints/step-000012")).graph();
+            var y = Checkpoint.read(spark.resolve("checkpoints/step-000012")).graph();
+            assertEquals(x.params(), y.params());
+            assertEquals(x.getUpdater().getStateViewArray(), y.getUpdater().getStateViewArray());
         }
-        var x = Checkpoint.read(inDriver.resolve("checkpoints/step-000012")).graph();
-        var y = Checkpoint.read(spark.resolve("checkpoints/step-000012")).graph();
-        assertEquals(x.params(), y.params());
-        assertEquals(x.getUpdater().getStateViewArray(), y.getUpdater().getStateViewArray());
 
         Cli.Result negative = pretrain(shared.resolve("epochs-negative"), "--in-driver-max-mb", "-1");
         assertEquals(2, negative.exitCode(), negative.err());

@@ -52,11 +52,10 @@ final class DriverEpochs {
     /**
      * The driver's memory for {@code samples} training samples of {@code seqLen} tokens and {@code predictions}
      * predictions, in MB, rounded up: a sample's six arrays (three of {@code seqLen}, three of
-     * {@code predictions} 4-byte values), their headers, the sample and its key, and the same again for the
-     * serialized copy Spark hands over while collecting them.
+     * {@code predictions} 4-byte values), their headers, the sample, its key and the epoch's index of it.
      */
     static long estimatedMb(long samples, int seqLen, int predictions) {
-        long perSample = 2 * (12L * seqLen + 12L * predictions + 6 * 16 + 96);
+        long perSample = 12L * seqLen + 12L * predictions + 6 * 16 + 96;
         return (samples * perSample + (1 << 20) - 1) >> 20;
     }
 

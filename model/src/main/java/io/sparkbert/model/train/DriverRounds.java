@@ -28,7 +28,7 @@ final class DriverRounds implements RoundTrainer {
     @Override
     public List<StepHook.StepRecord> train(int firstStep, RoundBatches batches) {
         List<SampleBatch> round = batches.perWorker().get(0);
-        return RoundTrainer.withOpThreads(threads, () -> RoundTrainer.fitSteps(graph, round, firstStep, seed, 0));
+        return DriverThreads.withOpThreads(threads, () -> RoundTrainer.fitSteps(graph, round, firstStep, seed, 0));
     }
 
     @Override

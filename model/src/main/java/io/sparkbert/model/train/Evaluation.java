@@ -40,36 +40,72 @@ public record Evaluation(double mlmLoss, double mlmAccuracy, double nspLoss, dou
     public static Evaluation run(BertInference model, List<SampleBatch> batches) {
         Sums sums = new Sums();
         for (SampleBatch batch : batches) {
-            BertInference.Outputs out = model.run(Nd4j.createFromArray(batch.inputIds()),
-                    Nd4j.createFromArray(batch.tokenTypeIds()), Nd4j.createFromArray(batch.attentionMask()),
-                    Nd4j.createFromArray(batch.maskedLmPositions()));
-            int predictions = (int) out.mlmLogits().size(1);
-            int vocab = (int) out.mlmLogits().size(2);
-            INDArray logits = dense(out.mlmLogits()).reshape('c', (long) batch.size() * predictions, vocab);
-            FloatBuffer nsp = dense(out.nspLogits()).data().asNioFloat();                     // [B, 2]
-            // the label's logit first: the log-sum-exp below works in place, over the logits
-            FloatBuffer mlm = logits.data().asNioFloat();
-            float[] labelLogit = new float[batch.size() * predictions];
-            for (int b = 0; b < batch.size(); b++) {
-                for (int p = 0; p < batch.maskedLmIds()[b].length; p++) {
-                    int r = b * predictions + p;
-                    labelLogit[r] = mlm.get(r * vocab + batch.maskedLmIds()[b][p]);
-                }
-            }
-            RowStatistics rows = RowStatistics.of(logits);
-            for (int b = 0; b < batch.size(); b++) {
-                for (int p = 0; p < batch.maskedLmIds()[b].length; p++) {
-                    double w = batch.maskedLmWeights()[b][p];
-                    if (w != 0) {
-                        int r = b * predictions + p;
-                        sums.addPrediction(w, rows.logSumExp(r) - labelLogit[r],
-                                rows.argmax(r) == batch.maskedLmIds()[b][p]);
-                    }
-                }
-                sums.addPair(nsp.get(2 * b), nsp.get(2 * b + 1), batch.nextSentenceLabel()[b]);
-            }
+            score(model, batch).addTo(sums);
         }
         return sums.result();
+    }
+
+    /**
+     * One batch's terms of the sums, in the order {@link #run} adds them: batches scored on several threads and
+     * added in batch order give {@link #run}'s figures to the last bit.
+     *
+     * @param weights the weights of the real predictions (weight not 0), in sample and position order
+     * @param nll     their negative log-likelihoods
+     * @param correct whether their argmax was the label
+     * @param nsp     per sample its two NSP logits
+     * @param labels  per sample its NSP label
+     */
+    record BatchScore(double[] weights, double[] nll, boolean[] correct, float[][] nsp, int[] labels) {
+        void addTo(Sums sums) {
+            for (int i = 0; i < weights.length; i++) {
+                sums.addPrediction(weights[i], nll[i], correct[i]);
+            }
+            for (int b = 0; b < labels.length; b++) {
+                sums.addPair(nsp[b][0], nsp[b][1], labels[b]);
+            }
+        }
+    }
+
+    /** The terms one batch adds to the sums ({@link BatchScore}). */
+    static BatchScore score(BertInference model, SampleBatch batch) {
+        BertInference.Outputs out = model.run(Nd4j.createFromArray(batch.inputIds()),
+                Nd4j.createFromArray(batch.tokenTypeIds()), Nd4j.createFromArray(batch.attentionMask()),
+                Nd4j.createFromArray(batch.maskedLmPositions()));
+        int predictions = (int) out.mlmLogits().size(1);
+        int vocab = (int) out.mlmLogits().size(2);
+        INDArray logits = dense(out.mlmLogits()).reshape('c', (long) batch.size() * predictions, vocab);
+        FloatBuffer nsp = dense(out.nspLogits()).data().asNioFloat();                     // [B, 2]
+        // the label's logit first: the log-sum-exp below works in place, over the logits
+        FloatBuffer mlm = logits.data().asNioFloat();
+        float[] labelLogit = new float[batch.size() * predictions];
+        int real = 0;
+        for (int b = 0; b < batch.size(); b++) {
+            for (int p = 0; p < batch.maskedLmIds()[b].length; p++) {
+                int r = b * predictions + p;
+                labelLogit[r] = mlm.get(r * vocab + batch.maskedLmIds()[b][p]);
+                real += batch.maskedLmWeights()[b][p] != 0 ? 1 : 0;
+            }
+        }
+        RowStatistics rows = RowStatistics.of(logits);
+        double[] weights = new double[real];
+        double[] nll = new double[real];
+        boolean[] correct = new boolean[real];
+        float[][] pairs = new float[batch.size()][];
+        int i = 0;
+        for (int b = 0; b < batch.size(); b++) {
+            for (int p = 0; p < batch.maskedLmIds()[b].length; p++) {
+                double w = batch.maskedLmWeights()[b][p];
+                if (w != 0) {
+                    int r = b * predictions + p;
+                    weights[i] = w;
+                    nll[i] = rows.logSumExp(r) - labelLogit[r];
+                    correct[i] = rows.argmax(r) == batch.maskedLmIds()[b][p];
+                    i++;
+                }
+            }
+            pairs[b] = new float[]{nsp.get(2 * b), nsp.get(2 * b + 1)};
+        }
+        return new BatchScore(weights, nll, correct, pairs, batch.nextSentenceLabel().clone());
     }
 
     /**

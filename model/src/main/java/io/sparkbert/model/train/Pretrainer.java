@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,7 +25,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -217,7 +217,13 @@ public final class Pretrainer {
         List<Tuple2<Long, TrainingSample>> trainInDriver = null;
         UnigramBaseline.TrainingCounts counts;
         if (inDriver) {
-            trainInDriver = train.collect();
+            trainInDriver = new ArrayList<>();
+            for (Iterator<TrainingSample> read = info.readHere(sc.hadoopConfiguration()); read.hasNext(); ) {
+                TrainingSample s = read.next();
+                if (evalInfo != null || !PretrainingData.isHeldOut(s, fraction, seed)) {
+                    trainInDriver.add(new Tuple2<>(PretrainingData.contentKey(s), s));
+                }
+            }
             counts = UnigramBaseline.TrainingCounts.of(trainInDriver.stream().map(Tuple2::_2).iterator(),
                     info.vocab().size());
         } else {
@@ -262,7 +268,7 @@ public final class Pretrainer {
             Broadcast<Masker> masker = config.dynamicMasking() ? sc.broadcast(info.masker()) : null;
             epochs = new SparkEpochs(train, trainSamples, batchesPerEpoch, masker);
         }
-        try (RoundTrainer rounds = roundTrainer(start.graph())) {
+        try (RoundTrainer rounds = roundTrainer(start.graph()); heldOut) {
             return trainRounds(start, totalSteps, rounds, epochs, heldOut, info);
         } finally {
             epochs.release();
@@ -403,7 +409,8 @@ public final class Pretrainer {
         }
         UnigramBaseline baseline = UnigramBaseline.of(train, batches, info.vocab());
         run.writeJson(RunDirectory.BASELINE, baseline.toJson());
-        return new HeldOut(batches, baseline.accuracy());
+        // in local mode the driver's cores score batches side by side (HeldOut); on a cluster, one thread
+        return new HeldOut(batches, baseline.accuracy(), sc.isLocal() ? sc.defaultParallelism() : 1);
     }
 
     /**
@@ -673,11 +680,7 @@ public final class Pretrainer {
         RoundFeed(Epochs epochs, int totalSteps, boolean prefetching) {
             this.epochs = epochs;
             this.totalSteps = totalSteps;
-            this.prefetch = !prefetching ? null : Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "pretrain-prefetch");
-                t.setDaemon(true);
-                return t;
-            });
+            this.prefetch = !prefetching ? null : DriverThreads.single("pretrain-prefetch");
         }
 
         /** The batches of the round that starts at {@code step}; starts collecting the next round's. */

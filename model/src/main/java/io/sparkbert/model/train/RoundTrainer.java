@@ -2,12 +2,10 @@ package io.sparkbert.model.train;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Trains the steps of one round (each worker {@code averagingFrequency} consecutive batches) and hands back
@@ -76,25 +74,5 @@ interface RoundTrainer extends AutoCloseable {
         }
         worker.getConfiguration().setIterationCount(averaged.getIterationCount());
         worker.getConfiguration().setEpochCount(averaged.getEpochCount());
-    }
-
-    /**
-     * Runs {@code body} with {@code threads} threads for every ND4J op and BLAS call of this JVM, restoring the
-     * previous counts after it; 0 leaves them as they are.
-     */
-    static <T> T withOpThreads(int threads, Supplier<T> body) {
-        if (threads <= 0) {
-            return body.get();
-        }
-        int saved = Nd4j.getEnvironment().maxThreads();
-        int savedBlas = Nd4j.factory().blas().getMaxThreads();
-        Nd4j.getEnvironment().setMaxThreads(threads);
-        Nd4j.factory().blas().setMaxThreads(threads);
-        try {
-            return body.get();
-        } finally {
-            Nd4j.getEnvironment().setMaxThreads(saved);
-            Nd4j.factory().blas().setMaxThreads(savedBlas);
-        }
     }
 }

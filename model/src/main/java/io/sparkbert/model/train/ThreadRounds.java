@@ -2,9 +2,7 @@ package io.sparkbert.model.train;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -44,11 +42,7 @@ final class ThreadRounds implements RoundTrainer {
         this.threadsPerWorker = threadsPerWorker;
         for (int w = 0; w < workerCount; w++) {
             String name = "pretrain-worker-" + w;
-            threads.add(Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, name);
-                t.setDaemon(true);
-                return t;
-            }));
+            threads.add(DriverThreads.single("pretrain-worker-" + w));
             ComputationGraph network = new ComputationGraph(graph.getConfiguration().clone());
             network.init(graph.params(), true);     // a copy: no initial draws, each round overwrites it anyway
             workers.add(network);
@@ -62,7 +56,7 @@ final class ThreadRounds implements RoundTrainer {
             throw new IllegalStateException("a round of " + perWorker.size() + " partitions for " + workers.size()
                     + " workers");
         }
-        return RoundTrainer.withOpThreads(threadsPerWorker, () -> {
+        return DriverThreads.withOpThreads(threadsPerWorker, () -> {
             List<Future<List<StepHook.StepRecord>>> running = new ArrayList<>();
             for (int w = 0; w < workers.size(); w++) {
                 int worker = w;
@@ -72,7 +66,7 @@ final class ThreadRounds implements RoundTrainer {
             RuntimeException failed = null;
             for (Future<List<StepHook.StepRecord>> r : running) {   // every worker finishes before any failure is thrown
                 try {
-                    records.addAll(result(r));
+                    records.addAll(DriverThreads.await(r, "a worker's round"));
                 } catch (RuntimeException e) {
                     failed = failed == null ? e : failed;
                 }
@@ -109,20 +103,6 @@ final class ThreadRounds implements RoundTrainer {
         params.divi(workers.size());
         state.divi(workers.size());
         graph.getConfiguration().setIterationCount(graph.getIterationCount() + roundSteps);
-    }
-
-    private static List<StepHook.StepRecord> result(Future<List<StepHook.StepRecord>> worker) {
-        try {
-            return worker.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while the workers trained a round", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException("a worker failed: " + e.getCause(), e.getCause());
-        }
     }
 
     @Override

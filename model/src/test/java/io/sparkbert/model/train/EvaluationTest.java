@@ -80,6 +80,39 @@ class EvaluationTest {
         assertEquals(24, refreshed.samples());
     }
 
+    /**
+     * Held-out batches scored on three threads, each with its graph, and added in batch order give the figures of
+     * one thread to the last bit (7 batches: threads with 3 and 2 of them), before and after training moves the
+     * parameters; a failing batch fails the evaluation with its own message.
+     */
+    @Test
+    void heldOutOnThreadsEqualsOneThreadExactly() {
+        List<SampleBatch> batches = TinyBatches.batches(TinyBatches.samples(28, 12), 4);
+        assertEquals(7, batches.size());
+        ComputationGraph graph = trainedNetwork(batches, 2);
+        try (HeldOut threads = new HeldOut(batches, 0.1, 3); HeldOut one = new HeldOut(batches, 0.1, 1)) {
+            for (int round = 0; round < 2; round++) {
+                Evaluation sequential = DriverThreads.withOpThreads(1, () -> one.evaluate(graph));
+                assertEquals(sequential, threads.evaluate(graph));
+                assertEquals(DriverThreads.withOpThreads(1, () -> Evaluation.run(new BertInference(graph), batches)),
+                        sequential);
+                graph.fit(batches.get(round).toMultiDataSet(DataType.FLOAT));
+            }
+        }
+        List<SampleBatch> broken = new java.util.ArrayList<>(batches);
+        SampleBatch b = batches.get(5);
+        int[][] ids = b.inputIds().clone();
+        ids[0] = ids[0].clone();
+        ids[0][1] = 10_000;       // outside the vocabulary
+        broken.set(5, new SampleBatch(ids, b.tokenTypeIds(), b.attentionMask(), b.maskedLmPositions(),
+                b.maskedLmIds(), b.maskedLmWeights(), b.nextSentenceLabel()));
+        try (HeldOut threads = new HeldOut(broken, 0.1, 2)) {
+            BertInference.InvalidRequestException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    BertInference.InvalidRequestException.class, () -> threads.evaluate(graph));
+            assertTrue(e.getMessage().contains("input_ids"), e.getMessage());
+        }
+    }
+
     /** Worked by hand: log(1 + 3) = log 4; two logits of 1000 (exp overflows in float): 1000 + log 2, argmax the first. */
     @Test
     void rowStatisticsByHand() {

@@ -23,6 +23,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -67,18 +68,29 @@ public final class SampleDataset {
          * Spark SQL's reader would cost a training run's start several seconds of loading and planning Spark SQL.
          */
         public JavaRDD<TrainingSample> read(SparkSession spark) {
+            JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            List<ShardSplit> splits = splits(sc.hadoopConfiguration());
+            SerializableConfiguration hadoop = new SerializableConfiguration(sc.hadoopConfiguration());
+            return sc.parallelize(splits, splits.size()).mapPartitions(part -> ShardSplit.samples(part, hadoop.value()));
+        }
+
+        /**
+         * The samples of {@link #read}, read in this JVM without Spark, split after split: for a driver that keeps
+         * them (the samples arrive once, with no serialized copy on the way).
+         */
+        public Iterator<TrainingSample> readHere(Configuration hadoop) {
+            return ShardSplit.samples(splits(hadoop).iterator(), hadoop);
+        }
+
+        private List<ShardSplit> splits(Configuration hadoop) {
             if (shards.isEmpty()) {
                 throw new IllegalArgumentException("the datasets hold no shards");
             }
-            JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            List<ShardSplit> splits;
             try {
-                splits = ShardSplit.of(shards, sc.hadoopConfiguration(), SPLIT_BYTES);
+                return ShardSplit.of(shards, hadoop, SPLIT_BYTES);
             } catch (IOException e) {
                 throw new UncheckedIOException("listing the pretraining shards: " + e.getMessage(), e);
             }
-            SerializableConfiguration hadoop = new SerializableConfiguration(sc.hadoopConfiguration());
-            return sc.parallelize(splits, splits.size()).mapPartitions(part -> ShardSplit.samples(part, hadoop.value()));
         }
 
         /** A masker with the datasets' vocabulary, geometry and masking rate (dynamic masking re-masks with it). */
