@@ -213,7 +213,9 @@ public final class Pretrainer {
         long seed = config.seed();
         JavaPairRDD<Long, TrainingSample> train = evalInfo == null
                 ? all.filter(kv -> !PretrainingData.isHeldOut(kv._2, fraction, seed)) : all;
-        boolean inDriver = epochsInDriver(info);
+        long estimatedMb = DriverEpochs.estimatedMb(info.samples(), info.seqLen(), info.maxPredictions());
+        // in local mode every trainer trains in the driver; its epochs are batched there too when the samples fit
+        boolean inDriver = sc.isLocal() && config.inDriverMaxMb() > 0 && estimatedMb <= config.inDriverMaxMb();
         List<Tuple2<Long, TrainingSample>> trainInDriver = null;
         UnigramBaseline.TrainingCounts counts;
         if (inDriver) {
@@ -247,9 +249,7 @@ public final class Pretrainer {
         Epochs epochs;
         if (inDriver) {
             LOG.info("epochs shuffled and batched in the driver from the {} training samples it holds (at most {} MB"
-                    + " estimated, --in-driver-max-mb {})", trainSamples,
-                    DriverEpochs.estimatedMb(info.samples(), info.seqLen(), info.maxPredictions()),
-                    config.inDriverMaxMb());
+                    + " estimated, --in-driver-max-mb {})", trainSamples, estimatedMb, config.inDriverMaxMb());
             DriverEpochs driverEpochs = new DriverEpochs(trainInDriver, seed, config.batchSizePerWorker(),
                     config.dynamicMasking() ? info.masker() : null);
             trainInDriver = null;
@@ -274,16 +274,6 @@ public final class Pretrainer {
             epochs.release();
             train.unpersist();
         }
-    }
-
-    /**
-     * Whether the epochs are batched in the driver ({@link DriverEpochs}): in local mode, where every trainer
-     * trains in the driver, when the training samples take at most {@code --in-driver-max-mb} there (estimated
-     * from the datasets' sample count and shape; 0 = always on Spark).
-     */
-    private boolean epochsInDriver(SampleDataset.Info info) {
-        return sc.isLocal() && config.inDriverMaxMb() > 0
-                && DriverEpochs.estimatedMb(info.samples(), info.seqLen(), info.maxPredictions()) <= config.inDriverMaxMb();
     }
 
     /** Where a run starts: its network, the step it has reached, and the checkpoint it was read from. */
